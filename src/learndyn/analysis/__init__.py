@@ -1,0 +1,16 @@
+"""Analysis of recorded networks: spectra, outliers, residues, weight-change diagnostics."""
+
+from ._spectra import (
+    count_outliers as count_outliers,
+    escape_step as escape_step,
+    learned_modes as learned_modes,
+    outlier_eigenvalues as outlier_eigenvalues,
+    residues as residues,
+    sort_eigenvalues as sort_eigenvalues,
+    spectrum_and_residues as spectrum_and_residues,
+    top_modes as top_modes,
+)
+from ._weights import (
+    conserved_matrix as conserved_matrix,
+    weight_change as weight_change,
+)

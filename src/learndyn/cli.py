@@ -1,0 +1,145 @@
+"""The ``learndyn`` command line: list, config, run, show.
+
+User errors (bad config, bad output directory, corrupt store) print one line to stderr and exit
+with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import UserError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="learndyn: learning dynamics of recurrent networks, simulation and theory side by side.",
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _guard(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as err:
+            _fail(str(err))
+
+    return wrapper
+
+
+@app.command("list")
+@_guard
+def list_experiments() -> None:
+    """Every experiment with a one-line description."""
+    from .experiments import REGISTRY
+
+    table = Table(show_header=True, header_style="bold", box=None)
+    table.add_column("experiment")
+    table.add_column("description")
+    for name, exp in sorted(REGISTRY.items()):
+        table.add_row(name, exp.description)
+    out_console.print(table)
+
+
+@app.command("config")
+@_guard
+def config(
+    name: Annotated[str, typer.Argument(help="experiment name or spec .toml file")],
+    set_: Annotated[list[str], typer.Option("--set", help="dotted.key=value override")] = [],  # noqa: B006
+) -> None:
+    """Print the fully resolved config as TOML (save it, edit it, `learndyn run file.toml`)."""
+    from .config import to_toml
+    from .experiments import resolve_spec
+
+    sys.stdout.write(to_toml(resolve_spec(name, set_)))
+
+
+@app.command("run")
+@_guard
+def run(
+    name: Annotated[str, typer.Argument(help="experiment name or spec .toml file")],
+    set_: Annotated[list[str], typer.Option("--set", help="dotted.key=value override (repeatable)")] = [],  # noqa: B006
+    seeds: Annotated[int | None, typer.Option("--seeds", help="number of seeds (networks per grid point)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="run directory [default: runs/NAME]")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="continue the run in --out")] = False,
+    force: Annotated[bool, typer.Option("--force", help="replace the run in --out")] = False,
+) -> None:
+    """Train all seeds, integrate the theory, write results.zarr, figures, report.html, summary.json."""
+    from .experiments import resolve_spec
+    from .experiments import run as run_experiment
+
+    if seeds is not None and seeds < 1:
+        _fail(f"--seeds: must be ≥ 1 (got {seeds})")
+    spec = resolve_spec(name, set_, seeds=seeds)
+    out = out or Path("runs") / spec.experiment
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("steps"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=False) as bar:
+        task = bar.add_task(spec.experiment, total=spec.train.steps)
+        ds = run_experiment(
+            spec, out, resume=resume, force=force,
+            progress=lambda step, total: bar.update(task, completed=step),
+            warn=lambda msg: err_console.print(f"[yellow]warning:[/] {msg}", highlight=False),
+        )
+        bar.update(task, completed=spec.train.steps)
+    _print_headline(ds)
+    out_console.print(f"results: {out / 'results.zarr'}")
+    out_console.print(f"figures: {out / 'figures'}")
+    out_console.print(f"report:  {out / 'report.html'}")
+
+
+@app.command("show")
+@_guard
+def show(path: Annotated[Path, typer.Argument(help="run directory")]) -> None:
+    """The headline table of a finished or partial run."""
+    from .experiments import load_run
+
+    ds = load_run(path)
+    _print_headline(ds)
+
+
+def _print_headline(ds) -> None:
+    from .experiments import headline
+
+    cols, rows = headline(ds)
+    status = "complete" if ds.attrs.get("complete") else (
+        f"partial: step {ds.attrs.get('checkpoint_step')} of {ds.attrs.get('total_steps')}")
+    table = Table(title=f"{ds.attrs.get('experiment')} ({status})", header_style="bold")
+    for c in cols:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*r)
+    out_console.print(table)
+    if "initial_loss_theory" in ds:
+        import numpy as np
+
+        tgt = ds["target_eig_theory"].values.ravel()
+        tgt = ", ".join(f"{z.real:.4f}{z.imag:+.4f}i" if abs(z.imag) > 0 else f"{z.real:.4f}"
+                        for z in np.unique(tgt[np.isfinite(tgt)]))
+        out_console.print(f"theory: final eigenvalue(s) {tgt}; initial loss "
+                          f"{float(np.nanmax(ds['initial_loss_theory'].values)):.4f}")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

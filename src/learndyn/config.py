@@ -1,0 +1,311 @@
+r"""Experiment specs: nested pydantic models, TOML files and ``--set`` overrides.
+
+A spec is one composed object (``extra="forbid"`` everywhere, ``Literal`` for choices), so a typo
+is an error naming the key and its nearest valid spelling, never a silently ignored field.
+Every family of experiments has its own spec class, selected by the ``family`` field; the
+shared fields (``experiment``, ``seed``, ``seeds``, ``grid``, ``record``) live in
+:class:`BaseSpec`.
+
+Resolution order: the registered default of ``experiment`` → a TOML file's values →
+``--set dotted.key=value`` overrides → ``--seeds``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError, did_you_mean
+
+
+class Strict(BaseModel):
+    """Base of every config section: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Record(Strict):
+    """What is recorded and how often results are written."""
+
+    points: int = Field(100, ge=2, description="log-spaced recorded steps (incl. 0 and last)")
+    writes: int = Field(10, ge=1, description="minimum number of incremental writes per run")
+
+
+class BaseSpec(Strict):
+    """Fields every experiment spec has."""
+
+    experiment: str = Field(description="experiment name (see `learndyn list`)")
+    family: str
+    description: str = ""
+    seed: int = Field(0, ge=0, description="root seed; network i uses split(key(seed))[i]")
+    seeds: int = Field(4, ge=1, le=100_000, description="independent networks per grid point")
+    grid: dict[str, list[float]] = Field(
+        default_factory=dict,
+        description="sweep coordinates, e.g. {'model.sigma' = [0.0, 0.5]}; vmapped together",
+    )
+    record: Record = Field(default_factory=Record)
+
+
+# ----------------------------------------------------------------------------- integrate family
+
+
+class WhiteNoiseTask(Strict):
+    """Target filter of white noise (science/integrate.md §2.2)."""
+
+    kind: Literal["leaky", "oscillator", "multiscale"] = "leaky"
+    c_star: float = Field(0.2, gt=0, description="decay rate c⋆ of leaky/oscillator targets")
+    omega_star: float = Field(1.0, ge=0, description="angular frequency ω⋆ of the oscillator")
+    timescales: list[float] = Field([10.0, 2.0], min_length=1, description="T_k (multiscale)")
+    gains: list[float] = Field([1.0, 1.0], min_length=1, description="g_k (multiscale)")
+
+    @field_validator("timescales")
+    @classmethod
+    def _positive_timescales(cls, v: list[float]) -> list[float]:
+        if any(t <= 0 for t in v):
+            raise ValueError("every timescale must be > 0")
+        return v
+
+    @model_validator(mode="after")
+    def _same_lengths(self) -> WhiteNoiseTask:
+        if len(self.timescales) != len(self.gains):
+            raise ValueError(
+                f"task.timescales ({len(self.timescales)}) and task.gains ({len(self.gains)}) "
+                "must have the same length"
+            )
+        return self
+
+    @property
+    def decay_rates(self) -> list[float]:
+        """Decay rates of the target's modes (``c⋆`` or ``1/T_k``)."""
+        if self.kind == "multiscale":
+            return [1.0 / t for t in self.timescales]
+        return [self.c_star]
+
+    @property
+    def n_modes(self) -> int:
+        """Number of learned eigenvalues at the fit: 1, 2 (a pair) or K."""
+        return {"leaky": 1, "oscillator": 2}.get(self.kind, len(self.timescales))
+
+
+class LinearRNNModel(Strict):
+    """Continuous-time linear RNN with leak (science/integrate.md §1)."""
+
+    n: int = Field(100, ge=1, le=20_000, description="number of neurons N")
+    sigma: float = Field(0.2, ge=0, lt=1, description="bulk radius σ of W0 = σJ (must be < 1)")
+    init_uv: Literal["gaussian", "orthonormal"] = "gaussian"
+
+
+class IntegrateTrain(Strict):
+    """Gradient descent on W, u, v with the exact or the sampled engine."""
+
+    method: Literal["exact", "sampled"] = "exact"
+    optimizer: Literal["sgd"] = "sgd"
+    lr: float | Literal["auto"] = Field(
+        "auto", description="learning rate; 'auto' = 3 c_eff³ (bulk-aware, science §3.10)"
+    )
+    steps: int = Field(4000, ge=1, le=100_000_000)
+    params: list[Literal["W", "u", "v"]] = Field(["W", "u", "v"], min_length=1)
+    batch: int = Field(256, ge=2, description="noise realisations per step (sampled)")
+    dt: float = Field(0.05, gt=0, le=1, description="Euler step (sampled)")
+    horizon: float | Literal["auto"] = Field("auto", description="'auto' = 10/c_eff (sampled)")
+    burn: float = Field(0.5, ge=0, lt=1, description="fraction of the horizon not in the loss")
+    mc_groups: int = Field(32, ge=1, description="batch groups for the Monte-Carlo error")
+
+    @field_validator("lr", "horizon")
+    @classmethod
+    def _positive(cls, v):
+        if v != "auto" and v <= 0:
+            raise ValueError("must be > 0 or 'auto'")
+        return v
+
+    @model_validator(mode="after")
+    def _groups_divide_batch(self) -> IntegrateTrain:
+        if self.batch % self.mc_groups:
+            raise ValueError(
+                f"train.batch ({self.batch}) must be a multiple of train.mc_groups ({self.mc_groups})"
+            )
+        return self
+
+
+class IntegrateSpec(BaseSpec):
+    """Learning to integrate white noise (science/integrate.md; a reconstruction)."""
+
+    family: Literal["integrate"] = "integrate"
+    task: WhiteNoiseTask = Field(default_factory=WhiteNoiseTask)
+    model: LinearRNNModel = Field(default_factory=LinearRNNModel)
+    train: IntegrateTrain = Field(default_factory=IntegrateTrain)
+
+    @model_validator(mode="after")
+    def _check(self) -> IntegrateSpec:
+        if self.task.kind == "multiscale" and self.model.n < len(self.task.timescales):
+            raise ValueError(
+                f"model.n ({self.model.n}) must be ≥ the number of timescales "
+                f"({len(self.task.timescales)})"
+            )
+        if self.record.points > self.train.steps + 1:
+            object.__setattr__(self.record, "points", self.train.steps + 1)
+        return self
+
+
+SPEC_TYPES: dict[str, type[BaseSpec]] = {"integrate": IntegrateSpec}
+
+# Grid keys that change array shapes or program structure cannot be vmapped together.
+STRUCTURAL_KEYS = {"model.n", "task.kind", "train.method", "train.steps", "train.batch",
+                   "train.mc_groups", "model.init_uv", "train.params", "train.optimizer"}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _format_validation_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"unknown key '{loc}'" + did_you_mean(loc, _KNOWN_KEYS)
+    value = first.get("input")
+    msg = first["msg"]
+    if first["type"] == "literal_error":
+        return f"{loc}: {value!r} is not one of {msg.split('Input should be ')[-1]}" + (
+            did_you_mean(str(value), _literal_choices(msg)) if isinstance(value, str) else ""
+        )
+    if not loc:
+        return msg.removeprefix("Value error, ")
+    return f"{loc}: {msg.removeprefix('Value error, ')} (got {value!r})"
+
+
+def _literal_choices(msg: str) -> list[str]:
+    return [c.strip(" '") for c in msg.split("Input should be ")[-1].replace(" or ", ",").split(",")]
+
+
+_KNOWN_KEYS: set[str] = set()
+
+
+def known_keys(spec_type: type[BaseModel], prefix: str = "") -> list[str]:
+    """All dotted keys of a spec class (for did-you-mean and docs)."""
+    keys = []
+    for name, field in spec_type.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            keys += known_keys(ann, f"{prefix}{name}.")
+        else:
+            keys.append(f"{prefix}{name}")
+    return keys
+
+
+def validate_spec(data: dict[str, Any]) -> BaseSpec:
+    """Validate a plain dict into the spec class named by its ``family``.
+
+    Raises:
+        ConfigError: one line naming the key, the value and the allowed values.
+    """
+    family = data.get("family")
+    if family not in SPEC_TYPES:
+        raise ConfigError(
+            f"family: {family!r} is not one of {sorted(SPEC_TYPES)}"
+            + did_you_mean(str(family), SPEC_TYPES)
+        )
+    spec_type = SPEC_TYPES[family]
+    _KNOWN_KEYS.clear()
+    _KNOWN_KEYS.update(known_keys(spec_type))
+    try:
+        spec = spec_type.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(err)) from None
+    for key in spec.grid:
+        if key not in _KNOWN_KEYS or key.startswith(("grid", "record", "experiment", "family")):
+            raise ConfigError(f"grid: unknown key '{key}'" + did_you_mean(key, _KNOWN_KEYS))
+        if key in STRUCTURAL_KEYS:
+            raise ConfigError(
+                f"grid: '{key}' changes array shapes or the program; it cannot be a coordinate "
+                "of one run (run the values separately)"
+            )
+        if not spec.grid[key]:
+            raise ConfigError(f"grid: '{key}' has no values")
+        for value in spec.grid[key]:  # every grid point must itself be a valid spec
+            point = set_dotted(spec.model_dump(), key, value)
+            point["grid"] = {}
+            try:
+                spec_type.model_validate(point)
+            except ValidationError as err:
+                raise ConfigError(f"grid: {_format_validation_error(err)}") from None
+    return spec
+
+
+def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Recursively merge ``update`` into a copy of ``base`` (dicts merge, other values replace)."""
+    out = dict(base)
+    for k, v in update.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "grid":
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """Return a copy of ``data`` with ``a.b.c = value`` set (intermediate dicts created)."""
+    out = deep_merge(data, {})
+    node = out
+    parts = key.split(".")
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            if child is not None:
+                raise ConfigError(f"--set {key}: '{part}' is not a section")
+            child = {}
+        node[part] = dict(child)
+        node = node[part]
+    node[parts[-1]] = value
+    return out
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``--set`` value as TOML (``0.1``, ``[1, 2]``, ``true``), else keep the string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """Split ``dotted.key=value`` into ``(key, parsed value)``."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {item!r}: expected dotted.key=value")
+    return key.strip(), parse_value(value.strip())
+
+
+def load_toml(path) -> dict[str, Any]:
+    """Read a TOML spec file (a one-line error if unreadable or invalid)."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as err:
+        raise ConfigError(f"cannot read spec file {path}: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"spec file {path} is not valid TOML: {err}") from None
+
+
+def to_toml(spec: BaseSpec) -> str:
+    """The fully resolved spec as TOML text."""
+    return tomli_w.dumps(spec.model_dump(mode="json"))
+
+
+def grid_points(spec: BaseSpec) -> list[dict[str, float]]:
+    """All points of ``spec.grid`` in C order (first key slowest); ``[{}]`` without a grid."""
+    import itertools
+
+    keys = list(spec.grid)
+    return [dict(zip(keys, vals, strict=True)) for vals in itertools.product(*spec.grid.values())] or [{}]
+
+
+def spec_at(spec: BaseSpec, point: dict[str, float]) -> BaseSpec:
+    """The spec of one grid point (grid removed, point values set)."""
+    data = spec.model_dump()
+    for key, value in point.items():
+        data = set_dotted(data, key, value)
+    data["grid"] = {}
+    return type(spec).model_validate(data)

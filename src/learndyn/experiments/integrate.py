@@ -1,0 +1,494 @@
+r"""The ``integrate-*`` experiment family (science/integrate.md — a reconstruction).
+
+A linear RNN with leak learns to reproduce white noise filtered by a leaky, damped-oscillator or
+multi-timescale filter. Simulation: many networks (grid points × seeds) trained together by
+:func:`learndyn.training.train`. Theory on the same configuration and steps: the exact σ=0
+two-neuron system (same gradient descent, ``N = 2``), the single-mode ansatz ODE, the quasi-static
+closed form, the predicted final eigenvalues, the multi-timescale plateau.
+
+Labels: the model, loss and every theory curve here are **learndyn formulations** of Bordelon,
+Cotler, Pehlevan & Zavatone-Veth (arXiv 2503.18754), whose body could not be read; only "one
+outlier escapes the bulk", "a conjugate pair for an oscillatory target", "rich vs lazy" and the
+multi-timescale animation are confirmed (paper / reference code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import xarray as xr
+
+from ..analysis import (
+    conserved_matrix,
+    count_outliers,
+    learned_modes,
+    spectrum_and_residues,
+    top_modes,
+    weight_change,
+)
+from ..config import IntegrateSpec, grid_points, spec_at
+from ..models import LinearRNN, init_linear_rnn, two_neuron_init
+from ..tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
+from ..theory import integrate as theory
+from ..training import (
+    Problem,
+    SampledWindow,
+    TrainState,
+    exact_loss_and_grad,
+    sampled_loss_and_grad,
+    train,
+    window_from_horizon,
+)
+
+LABEL = "reconstruction of Bordelon et al. (arXiv 2503.18754)"
+
+
+class NetworkData(eqx.Module):
+    """Per-network constants: the target filter and (sampled engine) the loss window."""
+
+    target: TargetSystem
+    window: SampledWindow | None
+
+
+@dataclass
+class Built:
+    """Everything the runner needs to train and label one integrate experiment."""
+
+    spec: IntegrateSpec
+    problem: Problem
+    record_steps: list[int]
+    grid_dims: dict[str, str]  # dim name -> dotted key
+    grid_values: dict[str, list[float]]
+    w0: np.ndarray  # (net, n, n)
+    q0: np.ndarray  # (net, n, n)
+    sigma: np.ndarray  # (net,)
+    target_eigs: np.ndarray  # (net, mode)
+    horizon: np.ndarray  # (net,) NaN for exact
+    unstable_init: np.ndarray  # (net,) bool
+    warnings: list[str]
+    observe: Any = None
+
+
+def _grid_dims(spec) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for key in spec.grid:
+        short = key.rsplit(".", 1)[-1]
+        names[short if short not in names and short not in ("seed", "step") else key] = key
+    return names
+
+
+def build(spec: IntegrateSpec, *, record_steps: list[int]) -> Built:
+    """Initialise every network (grid point × seed), resolve ``lr``/``horizon``, define the engine."""
+    points = grid_points(spec)
+    keys = jr.split(jr.key(spec.seed), spec.seeds)
+    nets, datas, lrs, horizons, sigmas, teigs, unstable = [], [], [], [], [], [], []
+    warnings: list[str] = []
+    tr = spec.train
+    for point in points:
+        s = spec_at(spec, point)
+        target = target_system(s.task)
+        batch = jax.vmap(
+            lambda k, s=s: init_linear_rnn(key=k, n=s.model.n, sigma=s.model.sigma, init_uv=s.model.init_uv)
+        )(keys)
+        c_min = min(s.task.decay_rates)
+        where = "".join(f" {k}={v}" for k, v in point.items())
+        for i in range(spec.seeds):
+            w0 = np.asarray(batch.w[i])
+            c_eff = theory.effective_rate(c_min, w0)
+            bad = c_eff <= 0
+            if bad:
+                warnings.append(
+                    f"seed {i}{where}: max Re λ(W0) ≥ 1 (unstable initial network); marked diverged"
+                )
+                c_eff = c_min
+            lr = theory.auto_learning_rate(c_eff) if tr.lr == "auto" else float(tr.lr)
+            if tr.lr != "auto" and lr > theory.learning_rate_warning_threshold(c_eff) and not bad:
+                warnings.append(
+                    f"train.lr={lr:g} is above the stability bound 4.4·c_eff³="
+                    f"{theory.learning_rate_warning_threshold(c_eff):.4g} for seed {i}{where}; "
+                    "it may oscillate or diverge (use lr='auto')"
+                )
+            horizon = (theory.auto_horizon(c_eff) if tr.horizon == "auto" else float(tr.horizon))
+            nets.append(jax.tree.map(lambda x, i=i: x[i], batch))
+            datas.append(target)
+            lrs.append(lr)
+            horizons.append(horizon)
+            sigmas.append(s.model.sigma)
+            teigs.append(target_eigenvalues(s.task))
+            unstable.append(bad)
+    stack = lambda xs: jax.tree.map(lambda *a: jnp.stack(a), *xs)  # noqa: E731
+    params = stack(nets)
+    targets = stack(datas)
+    if tr.method == "sampled":
+        los, his = zip(*(window_from_horizon(h, tr.dt, tr.burn) for h in horizons), strict=True)
+        n_steps = max(his)
+        window = SampledWindow(tr.dt, n_steps, jnp.asarray(los), jnp.asarray(his))
+        groups_at_once = _groups_at_once(tr, spec.model.n, n_steps, len(lrs))
+
+        def engine(p, data, key):
+            return sampled_loss_and_grad(
+                p, data.target, key, data.window, batch=tr.batch, groups=tr.mc_groups,
+                groups_at_once=groups_at_once,
+            )
+
+        data = NetworkData(targets, window)
+        horizon_arr = np.asarray(horizons)
+    else:
+
+        def engine(p, data, key):
+            return exact_loss_and_grad(p, data.target)
+
+        data = NetworkData(targets, None)
+        horizon_arr = np.full(len(lrs), np.nan)
+    trainable = LinearRNN(*(name in tr.params for name in ("W", "u", "v")))
+    unstable_arr = np.asarray(unstable)
+    problem = Problem(
+        params=params, data=data, lr=jnp.asarray(lrs), keys=jr.split(jr.fold_in(jr.key(spec.seed), 1), len(lrs)),
+        engine=engine, trainable=trainable, optimizer=tr.optimizer,
+    )
+    w0 = np.asarray(params.w)
+    built = Built(
+        spec=spec, problem=problem, record_steps=record_steps, grid_dims=_grid_dims(spec),
+        grid_values={d: list(spec.grid[k]) for d, k in _grid_dims(spec).items()},
+        w0=w0, q0=conserved_matrix(w0, np.asarray(params.u), np.asarray(params.v)),
+        sigma=np.asarray(sigmas), target_eigs=np.asarray(teigs), horizon=horizon_arr,
+        unstable_init=unstable_arr, warnings=warnings,
+    )
+    built.observe = _make_observer(built)
+    return built
+
+
+def _groups_at_once(tr, n: int, n_steps: int, n_nets: int, budget: float = 2e9) -> int:
+    """Largest number of batch groups to vmap together within a memory budget (bytes)."""
+    per_group = 8.0 * (n + 4) * n_steps * (tr.batch // tr.mc_groups) * 3 * n_nets
+    return int(max(1, min(tr.mc_groups, budget // max(per_group, 1.0))))
+
+
+def _make_observer(built: Built):
+    problem = built.problem
+    sampled = built.spec.train.method == "sampled"
+    exact_batch = jax.jit(jax.vmap(lambda p, d: exact_loss_and_grad(p, d.target).loss))
+    train_batch = jax.jit(
+        jax.vmap(lambda p, d, k, s: problem.engine(p, d, jr.fold_in(k, s)), in_axes=(0, 0, 0, None))
+    )
+
+    def observe(state: TrainState) -> dict[str, np.ndarray]:
+        p = state.params
+        diverged = np.asarray(state.diverged) | built.unstable_init
+        loss = np.asarray(exact_batch(p, problem.data))
+        if sampled:
+            out = train_batch(p, problem.data, problem.keys, jnp.asarray(state.step))
+            loss_train, loss_se = np.asarray(out.loss), np.asarray(out.loss_se)
+        else:
+            loss_train, loss_se = loss, np.zeros_like(loss)
+        w, u, v = (np.asarray(x) for x in (p.w, p.u, p.v))
+        lam, rho = spectrum_and_residues(w, u, v)
+        wc = weight_change(w, built.w0)
+        q = conserved_matrix(w, u, v)
+        nan = lambda x: np.where(diverged.reshape((-1,) + (1,) * (x.ndim - 1)), np.nan, x)  # noqa: E731
+        return {
+            "loss": nan(loss),
+            "loss_train": nan(loss_train),
+            "loss_train_se": nan(loss_se),
+            "eig": lam,
+            "residue": rho,
+            "dW_fro": wc["dW_fro"],
+            "dW_rel": wc["dW_rel"],
+            "dW_sv": wc["dW_sv"],
+            "Q_drift": np.linalg.norm(q - built.q0, axis=(-2, -1)),
+            "uv": np.sum(u * v, axis=-1),
+            "du": np.linalg.norm(u - np.asarray(problem.params.u), axis=-1),
+            "dv": np.linalg.norm(v - np.asarray(problem.params.v), axis=-1),
+        }
+
+    return observe
+
+
+_VAR_ATTRS = {
+    "loss": ("stationary loss L = ½∫(f - f⋆)² (closed form)", "1"),
+    "loss_train": ("training objective (sampled estimate for method='sampled')", "1"),
+    "loss_train_se": ("Monte-Carlo standard error of loss_train", "1"),
+    "eig": ("eigenvalues of W, sorted by modulus", "1"),
+    "residue": ("residues ρ_k = (v·r_k)(l_k·u)", "1"),
+    "outlier": ("largest-|λ| eigenvalues (as many as the target has modes)", "1"),
+    "learned": ("eigenvalue nearest each target eigenvalue", "1"),
+    "n_outliers": ("number of eigenvalues with |λ| > σ + 0.1", "1"),
+    "dW_fro": ("‖W - W0‖_F", "1"),
+    "dW_rel": ("‖W - W0‖_F / ‖W0‖_F (NaN at σ = 0)", "1"),
+    "dW_sv": ("top singular values of ΔW = W - W0", "1"),
+    "Q_drift": ("‖Q - Q0‖_F, Q = WWᵀ - WᵀW + uuᵀ - vvᵀ", "1"),
+    "uv": ("u·v", "1"),
+    "du": ("‖u - u0‖", "1"),
+    "dv": ("‖v - v0‖", "1"),
+}
+
+
+def to_dataset(built: Built, records: list[dict[str, np.ndarray]], state: TrainState) -> xr.Dataset:
+    """Label the recorded arrays: dims ``(*grid, seed, step, ...)`` plus per-network variables."""
+    spec = built.spec
+    steps = built.record_steps[: len(records)]
+    gshape = tuple(len(v) for v in built.grid_values.values())
+    gdims = tuple(built.grid_dims)
+    net_shape = gshape + (spec.seeds,)
+    net_dims = gdims + ("seed",)
+
+    def label(x: np.ndarray, extra_dims: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
+        return net_dims + extra_dims, x.reshape(net_shape + x.shape[1:])
+
+    data_vars: dict[str, Any] = {}
+    if records:
+        for name, extra in (("loss", ()), ("loss_train", ()), ("loss_train_se", ()),
+                            ("eig", ("eig",)), ("residue", ("eig",)), ("dW_fro", ()),
+                            ("dW_rel", ()), ("dW_sv", ("sv",)), ("Q_drift", ()), ("uv", ()),
+                            ("du", ()), ("dv", ())):
+            stacked = np.stack([r[name] for r in records], axis=1)  # (net, step, ...)
+            data_vars[name] = label(stacked, ("step",) + extra)
+        eig = np.stack([r["eig"] for r in records], axis=1)
+        m = built.target_eigs.shape[-1]
+        data_vars["outlier"] = label(top_modes(eig, m), ("step", "mode"))
+        learned = np.stack(
+            [learned_modes(eig[i], built.target_eigs[i]) for i in range(eig.shape[0])]
+        )
+        data_vars["learned"] = label(learned, ("step", "mode"))
+        margin_sigma = built.sigma[:, None, None]
+        data_vars["n_outliers"] = label(
+            np.sum(np.abs(eig) > margin_sigma + 0.1, axis=-1), ("step",)
+        )
+    diverged = np.asarray(state.diverged) | built.unstable_init
+    div_step = np.where(built.unstable_init, 0, np.asarray(state.diverged_step))
+    data_vars["diverged"] = label(diverged, ())
+    data_vars["diverged_step"] = label(div_step, ())
+    data_vars["lr"] = label(np.asarray(built.problem.lr), ())
+    data_vars["horizon"] = label(built.horizon, ())
+    data_vars["sigma_net"] = label(built.sigma, ())
+    data_vars["target_eig"] = label(built.target_eigs, ("mode",))
+    coords: dict[str, Any] = {"step": np.asarray(steps, dtype=np.int64), "seed": np.arange(spec.seeds)}
+    coords.update({d: np.asarray(v, float) for d, v in built.grid_values.items()})
+    ds = xr.Dataset(data_vars, coords=coords)
+    ds = ds.assign_coords(tau=ds["lr"] * ds["step"])
+    for name, (long, units) in _VAR_ATTRS.items():
+        if name in ds:
+            ds[name].attrs.update(long_name=long, units=units, source="sim")
+    ds["tau"].attrs.update(long_name="gradient-flow time τ = lr·step")
+    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(built.grid_dims))
+    return ds
+
+
+# ----------------------------------------------------------------------------- theory
+
+
+def theory_dataset(spec: IntegrateSpec, record_steps: list[int]) -> xr.Dataset:
+    r"""Theory on the same configuration and recorded steps.
+
+    * ``loss_theory``, ``eig_theory``: the exact σ=0 two-neuron system (§3.3) under the same
+      gradient descent (learning rate ``3c_min³`` for ``lr='auto'``, the σ=0 value, else ``lr``);
+      exact for σ = 0 with orthonormal ``u0, v0``, the small-σ prediction otherwise.
+    * ``lambda_ansatz``, ``loss_ansatz``: the single-mode ansatz ODE (§3.4), leaky target only.
+    * ``lambda_quasistatic``: the quasi-static closed form (§3.5), leaky target only.
+    * ``target_eig_theory``: the predicted final eigenvalues ``1 + eig(B⋆)`` (§3.7).
+    * ``initial_loss_theory`` (§2.3), ``plateau_loss``, ``plateau_lambda`` (§3.8, multiscale).
+    """
+    points = grid_points(spec)
+    gdims = _grid_dims(spec)
+    steps = np.asarray(record_steps)
+    specs = [spec_at(spec, p) for p in points]
+    lrs = np.array([
+        theory.auto_learning_rate(min(s.task.decay_rates)) if s.train.lr == "auto" else float(s.train.lr)
+        for s in specs
+    ])
+    nets = jax.tree.map(lambda *a: jnp.stack(a), *[two_neuron_init() for _ in specs])
+    targets = jax.tree.map(lambda *a: jnp.stack(a), *[target_system(s.task) for s in specs])
+    problem = Problem(
+        params=nets, data=targets, lr=jnp.asarray(lrs), keys=jr.split(jr.key(0), len(specs)),
+        engine=lambda p, d, k: exact_loss_and_grad(p, d),
+    )
+    loss_batch = jax.jit(jax.vmap(lambda p, d: exact_loss_and_grad(p, d).loss))
+
+    def observe(state):
+        w = np.asarray(state.params.w)
+        lam = np.sort_complex(np.linalg.eigvals(w))[..., ::-1]
+        order = np.argsort(-np.abs(lam), axis=-1, kind="stable")
+        return {"loss": np.asarray(loss_batch(state.params, targets)),
+                "eig": np.take_along_axis(lam, order, -1)}
+
+    _, recs = train(problem, list(steps), observe)
+    loss2 = np.stack([r["loss"] for r in recs], axis=1)
+    eig2 = np.stack([r["eig"] for r in recs], axis=1)
+    m = max(len(target_eigenvalues(s.task)) for s in specs)
+    gshape = tuple(len(v) for v in spec.grid.values())
+    n_t = len(steps)
+    lam_ans = np.full((len(specs), n_t), np.nan)
+    loss_ans = np.full((len(specs), n_t), np.nan)
+    lam_qs = np.full((len(specs), n_t), np.nan)
+    plateau_l = np.full(len(specs), np.nan)
+    plateau_lam = np.full(len(specs), np.nan)
+    for i, s in enumerate(specs):
+        taus = lrs[i] * steps
+        if s.task.kind == "leaky":
+            sm = theory.solve_single_mode(s.task.c_star, np.maximum(taus, 0.0))
+            lam_ans[i], loss_ans[i] = sm["lambda"], sm["loss"]
+            lam_qs[i] = theory.quasi_static_lambda(taus, s.task.c_star)
+        if s.task.kind == "multiscale":
+            pl = theory.plateau(s.task.decay_rates, s.task.gains)
+            plateau_l[i], plateau_lam[i] = pl["loss"], pl["lambda"]
+    teig = np.stack([np.pad(target_eigenvalues(s.task), (0, m - len(target_eigenvalues(s.task))),
+                            constant_values=np.nan) for s in specs])
+    l0 = np.array([target_initial_loss(s.task) for s in specs])
+    g = tuple(gdims)
+    shp = lambda x: x.reshape(gshape + x.shape[1:])  # noqa: E731
+    ds = xr.Dataset(
+        {
+            "loss_theory": (g + ("step",), shp(loss2)),
+            "eig_theory": (g + ("step", "neuron2"), shp(eig2)),
+            "lambda_ansatz": (g + ("step",), shp(lam_ans)),
+            "loss_ansatz": (g + ("step",), shp(loss_ans)),
+            "lambda_quasistatic": (g + ("step",), shp(lam_qs)),
+            "target_eig_theory": (g + ("mode",), shp(teig)),
+            "initial_loss_theory": (g, shp(l0)),
+            "plateau_loss": (g, shp(plateau_l)),
+            "plateau_lambda": (g, shp(plateau_lam)),
+            "lr_theory": (g, shp(lrs)),
+        },
+        coords={"step": steps.astype(np.int64),
+                **{d: np.asarray(spec.grid[k], float) for d, k in gdims.items()}},
+    )
+    ds = ds.assign_coords(tau_theory=ds["lr_theory"] * ds["step"])
+    for name in ds.data_vars:
+        ds[name].attrs.update(source="theory", label=LABEL)
+    ds["loss_theory"].attrs["long_name"] = "σ=0 two-neuron system, same gradient descent (§3.3)"
+    ds["lambda_ansatz"].attrs["long_name"] = "single-mode ansatz ODE (§3.4)"
+    ds["lambda_quasistatic"].attrs["long_name"] = "quasi-static closed form (§3.5)"
+    return ds
+
+
+# ----------------------------------------------------------------------------- summary
+
+
+def summarize(ds: xr.Dataset) -> dict[str, Any]:
+    """``metrics`` per seed (nested by grid dims) and ``theory`` values for summary.json."""
+    gdims = list(ds.attrs.get("grid_keys", {}))
+    last = ds.isel(step=-1) if ds.sizes.get("step", 0) else None
+    status = xr.where(ds["diverged"], "diverged", "ok")
+
+    def per_seed(fn):
+        arr = np.empty(ds["diverged"].shape, dtype=object)
+        for idx in np.ndindex(*arr.shape):
+            arr[idx] = fn(dict(zip(gdims + ["seed"], idx, strict=True)))
+        return arr.tolist()
+
+    metrics: dict[str, Any] = {}
+    if last is not None:
+        def final(name):
+            return lambda ix: last[name].isel(ix).item()
+
+        def outliers(ix):
+            cell = last.isel(ix)
+            eig = cell["eig"].values
+            return [complex(z) for z in eig[np.abs(eig) > float(cell["sigma_net"]) + 0.1]]
+
+        metrics = {
+            "final_loss": per_seed(final("loss")),
+            "outlier_eigenvalues": per_seed(outliers),
+            "n_outliers": per_seed(final("n_outliers")),
+            "dW_rel": per_seed(final("dW_rel")),
+            "dW_fro": per_seed(final("dW_fro")),
+            "learned_eigenvalues": per_seed(lambda ix: [complex(z) for z in last["learned"].isel(ix).values]),
+        }
+    th: dict[str, Any] = {}
+    if "target_eig_theory" in ds:
+        def per_point(name, conv):
+            da = ds[name]
+            if not gdims:
+                return conv(da.values)
+            return np.array([conv(da.isel(dict(zip(gdims, idx, strict=True))).values)
+                             for idx in np.ndindex(*[ds.sizes[d] for d in gdims])],
+                            dtype=object).reshape([ds.sizes[d] for d in gdims]).tolist()
+
+        cplx = lambda v: [complex(z) for z in np.asarray(v) if np.isfinite(z)]  # noqa: E731
+        th = {
+            "final_outlier": per_point("target_eig_theory", cplx),
+            "initial_loss": per_point("initial_loss_theory", float),
+            "two_neuron_final_loss": per_point("loss_theory", lambda v: float(np.asarray(v)[-1])),
+        }
+        if np.isfinite(ds["plateau_loss"].values).any():
+            th["plateau_loss"] = per_point("plateau_loss", float)
+            th["plateau_eigenvalue"] = per_point("plateau_lambda", float)
+    return {"status": status.values.tolist(), "metrics": metrics, "theory": th}
+
+
+def headline_rows(ds: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+    """Rows of the headline table: one per grid point and seed."""
+    gdims = list(ds.attrs.get("grid_keys", {}))
+    cols = gdims + ["seed", "status", "step", "loss", "learned λ", "n_out", "dW_rel"]
+    rows = []
+    if not ds.sizes.get("step", 0):
+        return cols, rows
+    last = ds.isel(step=-1)
+    for idx in np.ndindex(*ds["diverged"].shape):
+        ix = dict(zip(gdims + ["seed"], idx, strict=True))
+        cell = last.isel(ix)
+        lam = ", ".join(_fmt_complex(z) for z in cell["learned"].values)
+        rows.append(
+            [f"{ds[d].values[ix[d]]:g}" for d in gdims]
+            + [str(ix["seed"]), "diverged" if bool(cell["diverged"]) else "ok",
+               str(int(last["step"])), f"{float(cell['loss']):.3e}", lam,
+               str(int(cell["n_outliers"])), f"{float(cell['dW_rel']):.3f}"]
+        )
+    return cols, rows
+
+
+def _fmt_complex(z: complex) -> str:
+    if abs(z.imag) < 5e-4:
+        return f"{z.real:.4f}"
+    return f"{z.real:.4f}{z.imag:+.4f}i"
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def figures(ds: xr.Dataset, outdir) -> list:
+    """Write the family's figures; returns their paths."""
+    from pathlib import Path
+
+    from ..plots import (
+        loss_curves,
+        outlier_trajectory,
+        residue_trajectory,
+        rich_lazy_summary,
+        save_figure,
+        spectrum_over_training,
+    )
+
+    outdir = Path(outdir)
+    name = ds.attrs.get("experiment", "integrate")
+    gdims = list(ds.attrs.get("grid_keys", {}))
+    paths = []
+    if not ds.sizes.get("step", 0):
+        return paths
+    if gdims:
+        dim = gdims[0]
+        paths.append(save_figure(rich_lazy_summary(ds, dim=dim, title=f"{name} — {LABEL}"),
+                                 outdir / "rich_lazy.png"))
+        others = {d: 0 for d in gdims[1:]}
+        for i, value in enumerate(ds[dim].values):
+            cell = ds.isel({dim: i, **others})
+            tag = f"{dim}={value:g}"
+            paths.append(save_figure(spectrum_over_training(cell, title=f"spectrum over training, {tag}"),
+                                     outdir / f"spectrum_{dim}_{value:g}.png"))
+        return paths
+    dashed = float(ds["sigma_net"].max()) > 0 or ds.attrs.get("init_uv") != "orthonormal"
+    sub = f"{name} — {LABEL}"
+    paths.append(save_figure(loss_curves(ds, title=sub, theory_dashed=dashed), outdir / "loss.png"))
+    paths.append(save_figure(spectrum_over_training(ds, title=f"spectrum of W over training (seed 0)"),
+                             outdir / "spectrum.png"))
+    paths.append(save_figure(outlier_trajectory(ds, title=sub, theory_dashed=dashed),
+                             outdir / "outlier.png"))
+    paths.append(save_figure(residue_trajectory(ds, title="residues of the leading eigenvalues"),
+                             outdir / "residues.png"))
+    return paths

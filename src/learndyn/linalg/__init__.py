@@ -1,0 +1,7 @@
+"""Matrix equations used by the exact engines (jit/vmap-able, float64)."""
+
+from ._lyapunov import (
+    lyapunov_pair as lyapunov_pair,
+    solve_lyapunov as solve_lyapunov,
+    solve_stein as solve_stein,
+)

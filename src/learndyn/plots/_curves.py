@@ -1,0 +1,43 @@
+"""Loss curves over training: every seed, with theory curves on the same flow-time axis."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ._style import THEORY, figure, seed_colors
+
+
+def loss_curves(ds: xr.Dataset, *, title: str = "", theory_dashed: bool = False):
+    """Loss vs gradient-flow time τ = lr·step (log y), seeds in colour, theory in black.
+
+    Draws ``loss`` per seed, ``loss_theory`` (two-neuron system), ``loss_ansatz`` (single-mode
+    ODE) and the plateau ``plateau_loss`` where present. Grid datasets: select a point first.
+    """
+    fig, ax = figure(figsize=(6.4, 4.4))
+    colors = seed_colors(ds.sizes["seed"])
+    for i, c in enumerate(colors):
+        cell = ds.isel(seed=i)
+        tau = cell["tau"].values
+        loss = cell["loss"].values
+        ok = np.isfinite(loss) & (loss > 0)
+        ax.plot(tau[ok], loss[ok], color=c, lw=1.6, alpha=0.85,
+                label="simulation (seeds)" if i == 0 else None)
+        if bool(cell["diverged"]):
+            ax.plot(tau[ok][-1:], loss[ok][-1:], "x", color="crimson", ms=9)
+    if "loss_theory" in ds:
+        ls = "--" if theory_dashed else "-"
+        ax.plot(ds["tau_theory"].values, ds["loss_theory"].values, ls, color=THEORY, lw=1.4,
+                label="σ=0 two-neuron theory" + (" (small-σ)" if theory_dashed else ""))
+    if "loss_ansatz" in ds and np.isfinite(ds["loss_ansatz"].values).any():
+        ax.plot(ds["tau_theory"].values, ds["loss_ansatz"].values, ":", color=THEORY, lw=1.6,
+                label="single-mode ansatz")
+    if "plateau_loss" in ds and np.isfinite(float(ds["plateau_loss"])):
+        ax.axhline(float(ds["plateau_loss"]), color="tab:orange", ls="-.", lw=1.2,
+                   label=f"one-pole plateau L₁ = {float(ds['plateau_loss']):.4f}")
+    ax.set_yscale("log")
+    ax.set_xlabel("gradient-flow time τ = lr · step")
+    ax.set_ylabel("loss L")
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return fig

@@ -1,0 +1,205 @@
+r"""The run directory and its result store.
+
+Layout of a run directory::
+
+    DIR/results.zarr      xarray Dataset (dims seed, step, ...; resolved config + versions in attrs)
+    DIR/checkpoint.npz    training state at the last write (removed when the run completes)
+    DIR/figures/*.png     figures
+    DIR/report.html       one static page: config, headline table, figures
+    DIR/summary.json      headline numbers per seed
+
+Writes are atomic: a new ``results.zarr`` is written beside the old one and swapped in, and the
+checkpoint is replaced with ``os.replace``; a kill at any moment leaves a readable store whose
+``checkpoint_step`` attribute is ≥ the checkpoint's step. Nothing outside the run directory is
+touched, and ``--force`` only deletes directories that are learndyn runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..errors import OutputError, StoreError
+
+MARKER = ".learndyn-run"
+RESULTS = "results.zarr"
+CHECKPOINT = "checkpoint.npz"
+SUMMARY = "summary.json"
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of learndyn and the packages that determine its numbers."""
+    out = {}
+    for name in ("learndyn", "jax", "jaxlib", "equinox", "optax", "diffrax", "numpy", "scipy",
+                 "xarray", "zarr", "pydantic"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    import platform
+
+    out["python"] = platform.python_version()
+    out["machine"] = platform.machine()
+    return out
+
+
+class RunDir:
+    """A run directory: creation rules, atomic writes, checkpoint and resume."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    # ------------------------------------------------------------------ creation
+    def prepare(self, *, resume: bool, force: bool) -> bool:
+        """Make the directory usable; return ``True`` if there is something to resume.
+
+        Raises:
+            OutputError: exists without ``--resume``/``--force``, not a learndyn run, unwritable.
+        """
+        p = self.path
+        if resume and force:
+            raise OutputError("--resume and --force exclude each other")
+        if p.exists() and not p.is_dir():
+            raise OutputError(f"--out {p}: exists and is not a directory")
+        is_run = (p / MARKER).exists()
+        non_empty = p.is_dir() and any(p.iterdir())
+        if non_empty and not is_run:
+            raise OutputError(
+                f"--out {p}: directory exists and is not a learndyn run; choose another --out"
+            )
+        if is_run and not (resume or force):
+            raise OutputError(
+                f"--out {p}: a run exists there; pass --resume to continue it or --force to replace it"
+            )
+        if is_run and force:
+            self._check_writable(p.parent if p.parent != p else p)
+            shutil.rmtree(p)
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+            probe = p / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+            (p / MARKER).write_text("learndyn run directory\n")
+        except OSError as err:
+            raise OutputError(f"--out {p}: not writable ({err.strerror})") from None
+        return resume and is_run and ((p / CHECKPOINT).exists() or self.complete())
+
+    @staticmethod
+    def _check_writable(p: Path) -> None:
+        if not os.access(p, os.W_OK):
+            raise OutputError(f"--out {p}: not writable")
+
+    # ------------------------------------------------------------------ dataset
+    def write_dataset(self, ds: xr.Dataset) -> None:
+        """Atomically replace ``results.zarr`` with ``ds``."""
+        final = self.path / RESULTS
+        tmp = self.path / (RESULTS + ".tmp")
+        old = self.path / (RESULTS + ".old")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        _encode(ds).to_zarr(tmp, mode="w", consolidated=False)
+        if final.exists():
+            if old.exists():
+                shutil.rmtree(old)
+            final.rename(old)
+        tmp.rename(final)
+        if old.exists():
+            shutil.rmtree(old)
+
+    def read_dataset(self) -> xr.Dataset:
+        """Open ``results.zarr`` (recovering from a kill during the swap)."""
+        final = self.path / RESULTS
+        if not final.exists() and (self.path / (RESULTS + ".old")).exists():
+            (self.path / (RESULTS + ".old")).rename(final)
+        return open_results(final)
+
+    # ------------------------------------------------------------------ checkpoint
+    def write_checkpoint(self, arrays: dict[str, np.ndarray]) -> None:
+        tmp = self.path / (CHECKPOINT + ".tmp.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, self.path / CHECKPOINT)
+
+    def read_checkpoint(self) -> dict[str, np.ndarray]:
+        try:
+            with np.load(self.path / CHECKPOINT) as f:
+                return {k: f[k] for k in f.files}
+        except (OSError, ValueError) as err:
+            raise StoreError(f"{self.path / CHECKPOINT}: unreadable checkpoint ({err})") from None
+
+    def remove_checkpoint(self) -> None:
+        (self.path / CHECKPOINT).unlink(missing_ok=True)
+
+    def complete(self) -> bool:
+        try:
+            return bool(self.read_dataset().attrs.get("complete", False))
+        except Exception:
+            return False
+
+    # ------------------------------------------------------------------ summary
+    def write_json(self, name: str, data: dict[str, Any]) -> Path:
+        path = self.path / name
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(json_value(data), indent=1))
+        os.replace(tmp, path)
+        return path
+
+
+def open_results(path: str | os.PathLike) -> xr.Dataset:
+    """Load a ``results.zarr`` into memory.
+
+    Raises:
+        StoreError: if the store is missing or unreadable (corrupt).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"{path}: no result store here")
+    try:
+        with xr.open_zarr(path, consolidated=False) as ds:
+            return _decode(ds.load())
+    except Exception as err:  # zarr raises many types for corrupt stores
+        raise StoreError(f"{path}: corrupt or unreadable result store ({type(err).__name__})") from None
+
+
+def _encode(ds: xr.Dataset) -> xr.Dataset:
+    ds = ds.copy()
+    ds.attrs = {k: (json.dumps(json_value(v)) if isinstance(v, (dict, list)) else v)
+                for k, v in ds.attrs.items()}
+    return ds
+
+
+def _decode(ds: xr.Dataset) -> xr.Dataset:
+    for k, v in list(ds.attrs.items()):
+        if isinstance(v, str) and v[:1] in "{[":
+            try:
+                ds.attrs[k] = json.loads(v)
+            except json.JSONDecodeError:
+                pass
+    return ds
+
+
+def json_value(x: Any) -> Any:
+    """Make ``x`` JSON-ready: complex → ``[re, im]``, NaN/inf → ``None``, arrays → lists."""
+    if isinstance(x, dict):
+        return {str(k): json_value(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_value(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return json_value(x.tolist())
+    if isinstance(x, (complex, np.complexfloating)):
+        return [json_value(float(x.real)), json_value(float(x.imag))]
+    if isinstance(x, (np.floating, float)):
+        x = float(x)
+        return x if math.isfinite(x) else None
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x

@@ -1,0 +1,3 @@
+"""Reduced theories, one module per body of work (integrate, ...)."""
+
+from . import integrate as integrate

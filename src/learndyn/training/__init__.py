@@ -1,0 +1,25 @@
+"""Training: gradient engines (exact, sampled), optimisers and the one trainer."""
+
+from ._engine_output import EngineOutput as EngineOutput
+from ._exact import (
+    euler_discrete_loss_and_grad as euler_discrete_loss_and_grad,
+    exact_loss as exact_loss,
+    exact_loss_and_grad as exact_loss_and_grad,
+)
+from ._optim import make_optimizer as make_optimizer
+from ._sampled import (
+    SampledWindow as SampledWindow,
+    sampled_loss as sampled_loss,
+    sampled_loss_and_grad as sampled_loss_and_grad,
+    window_from_horizon as window_from_horizon,
+)
+from ._trainer import (
+    Problem as Problem,
+    TrainState as TrainState,
+    init_state as init_state,
+    log_spaced_steps as log_spaced_steps,
+    state_from_leaves as state_from_leaves,
+    state_leaves as state_leaves,
+    train as train,
+    write_points as write_points,
+)
