@@ -9,6 +9,7 @@ from ._spectra import (
     sort_eigenvalues as sort_eigenvalues,
     spectrum_and_residues as spectrum_and_residues,
     top_modes as top_modes,
+    track_backward as track_backward,
 )
 from ._weights import (
     conserved_matrix as conserved_matrix,

@@ -85,6 +85,25 @@ def learned_modes(eigs: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return out
 
 
+def track_backward(eigs: np.ndarray, final: np.ndarray) -> np.ndarray:
+    """Follow eigenvalues back in time by continuity from their values at the last step.
+
+    Args:
+        eigs: ``(step, n)`` spectra at recorded steps.
+        final: ``(m,)`` eigenvalues at the last step to follow (e.g. the learned modes).
+
+    Returns:
+        ``(step, m)``: at each earlier step, the eigenvalue nearest the one tracked at the next
+        step (§6: track by continuity, not by index).
+    """
+    eigs = np.asarray(eigs)
+    out = np.empty((eigs.shape[0], len(final)), complex)
+    out[-1] = final
+    for t in range(eigs.shape[0] - 2, -1, -1):
+        out[t] = learned_modes(eigs[t], out[t + 1])
+    return out
+
+
 def escape_step(modulus: np.ndarray, steps: np.ndarray, sigma: float) -> float:
     """First recorded step at which ``|λ|`` crosses the bulk edge σ ("outlier escape", §3.6).
 

@@ -30,6 +30,7 @@ from ..analysis import (
     learned_modes,
     spectrum_and_residues,
     top_modes,
+    track_backward,
     weight_change,
 )
 from ..config import IntegrateSpec, grid_points, spec_at
@@ -218,6 +219,7 @@ _VAR_ATTRS = {
     "residue": ("residues ρ_k = (v·r_k)(l_k·u)", "1"),
     "outlier": ("largest-|λ| eigenvalues (as many as the target has modes)", "1"),
     "learned": ("eigenvalue nearest each target eigenvalue", "1"),
+    "tracked": ("learned modes followed back in time by continuity from the last step", "1"),
     "n_outliers": ("number of eigenvalues with |λ| > σ + 0.1", "1"),
     "dW_fro": ("‖W - W0‖_F", "1"),
     "dW_rel": ("‖W - W0‖_F / ‖W0‖_F (NaN at σ = 0)", "1"),
@@ -256,6 +258,8 @@ def to_dataset(built: Built, records: list[dict[str, np.ndarray]], state: TrainS
             [learned_modes(eig[i], built.target_eigs[i]) for i in range(eig.shape[0])]
         )
         data_vars["learned"] = label(learned, ("step", "mode"))
+        tracked = np.stack([track_backward(eig[i], learned[i, -1]) for i in range(eig.shape[0])])
+        data_vars["tracked"] = label(tracked, ("step", "mode"))
         margin_sigma = built.sigma[:, None, None]
         data_vars["n_outliers"] = label(
             np.sum(np.abs(eig) > margin_sigma + 0.1, axis=-1), ("step",)

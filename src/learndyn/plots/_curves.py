@@ -36,7 +36,16 @@ def loss_curves(ds: xr.Dataset, *, title: str = "", theory_dashed: bool = False)
         ax.axhline(float(ds["plateau_loss"]), color="tab:orange", ls="-.", lw=1.2,
                    label=f"one-pole plateau L₁ = {float(ds['plateau_loss']):.4f}")
     ax.set_yscale("log")
-    ax.set_xlabel("gradient-flow time τ = lr · step")
+    sim = ds["loss"].values
+    sim = sim[np.isfinite(sim) & (sim > 0)]
+    if sim.size:
+        lo = sim.min()
+        if "loss_theory" in ds:
+            lo = min(lo, np.nanmin(ds["loss_theory"].values))
+        ax.set_ylim(max(lo / 10, 1e-14), sim.max() * 3)
+    from ._spectrum import _log_tau_axis
+
+    _log_tau_axis(ax, ds)
     ax.set_ylabel("loss L")
     ax.set_title(title)
     ax.legend(frameon=False)

@@ -23,7 +23,7 @@ def spectrum_over_training(ds: xr.Dataset, *, seed: int = 0, title: str = ""):
     colors = np.repeat(np.maximum(steps, norm.vmin)[:, None], eig.shape[1], axis=1)
     sc = ax.scatter(eig.real.ravel(), eig.imag.ravel(), c=colors.ravel(), cmap="viridis",
                     norm=norm, s=7, alpha=0.6, linewidths=0)
-    fig.colorbar(sc, ax=ax, label="training step")
+    fig.colorbar(sc, ax=ax, label="training step", shrink=0.8)
     sigma = float(cell["sigma_net"])
     t = np.linspace(0, 2 * np.pi, 300)
     ax.plot(sigma * np.cos(t), sigma * np.sin(t), color="gray", lw=1.2, ls="--",
@@ -32,11 +32,13 @@ def spectrum_over_training(ds: xr.Dataset, *, seed: int = 0, title: str = ""):
     tgt = cell["target_eig"].values
     tgt = tgt[np.isfinite(tgt)]
     ax.plot(tgt.real, tgt.imag, "*", color="crimson", ms=14, mec="k", label="target 1 + eig(B⋆)")
-    ax.set_aspect("equal")
+    ax.set_aspect("equal", adjustable="datalim")
+    span = max(np.nanmax(np.abs(eig.imag)), 0.5 * (np.nanmax(eig.real) - np.nanmin(eig.real)), sigma)
+    ax.set_ylim(-1.15 * span, 1.15 * span)
     ax.set_xlabel("Re λ")
     ax.set_ylabel("Im λ")
     ax.set_title(title or f"spectrum of W over training (seed {seed})")
-    ax.legend(frameon=False, loc="lower left", fontsize=9)
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=9)
     return fig
 
 
@@ -54,7 +56,7 @@ def outlier_trajectory(ds: xr.Dataset, *, title: str = "", theory_dashed: bool =
     for i, c in enumerate(colors):
         cell = ds.isel(seed=i)
         tau = cell["tau"].values
-        top = cell["outlier"].values  # (step, mode)
+        top = cell["tracked"].values  # (step, mode), followed back by continuity
         for k in range(top.shape[1]):
             if complex_target and top[:, k].imag.mean() < 0:
                 continue
@@ -89,10 +91,8 @@ def outlier_trajectory(ds: xr.Dataset, *, title: str = "", theory_dashed: bool =
     if "plateau_lambda" in ds and np.isfinite(float(ds["plateau_lambda"])):
         ax.axhline(float(ds["plateau_lambda"]), color="tab:orange", lw=1.0, ls="-.",
                    label=f"plateau λ = {float(ds['plateau_lambda']):.3f}")
-    ax.set_xscale("symlog", linthresh=max(float(ds["tau"].isel(seed=0, step=1)), 1e-3)
-                  if ds.sizes["step"] > 1 else 1.0)
-    ax.set_xlabel("gradient-flow time τ = lr · step")
-    ax.set_ylabel("learned eigenvalue")
+    _log_tau_axis(ax, ds)
+    ax.set_ylabel("learned eigenvalue (tracked)")
     ax.set_title(title)
     ax.legend(frameon=False, fontsize=9)
     return fig
@@ -111,10 +111,18 @@ def residue_trajectory(ds: xr.Dataset, *, title: str = ""):
             ax.plot(tau, rho[:, k].real, color=c, lw=1.5, alpha=0.9,
                     label="Re ρ of top eigenvalue(s)" if i == k == 0 else None)
         ax.plot(tau, cell["uv"].values, color=c, lw=0.9, ls=":", label="u·v = Σρ" if i == 0 else None)
-    ax.set_xscale("symlog", linthresh=max(float(ds["tau"].isel(seed=0, step=1)), 1e-3)
-                  if ds.sizes["step"] > 1 else 1.0)
-    ax.set_xlabel("gradient-flow time τ = lr · step")
+    _log_tau_axis(ax, ds)
     ax.set_ylabel("residue")
     ax.set_title(title)
     ax.legend(frameon=False)
     return fig
+
+
+def _log_tau_axis(ax, ds: xr.Dataset) -> None:
+    """Log flow-time axis starting at the first recorded step after 0."""
+    tau = ds["tau"].values
+    positive = tau[tau > 0]
+    if positive.size:
+        ax.set_xscale("log")
+        ax.set_xlim(positive.min(), tau.max() * 1.05)
+    ax.set_xlabel("gradient-flow time τ = lr · step")
