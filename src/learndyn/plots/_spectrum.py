@@ -25,16 +25,20 @@ def spectrum_over_training(ds: xr.Dataset, *, seed: int = 0, title: str = ""):
                     norm=norm, s=7, alpha=0.6, linewidths=0)
     fig.colorbar(sc, ax=ax, label="training step", shrink=0.8)
     sigma = float(cell["sigma_net"])
+    tgt = cell["target_eig"].values
+    tgt = tgt[np.isfinite(tgt)]
     t = np.linspace(0, 2 * np.pi, 300)
     ax.plot(sigma * np.cos(t), sigma * np.sin(t), color="gray", lw=1.2, ls="--",
             label=f"bulk edge |λ| = σ = {sigma:g}")
     ax.axvline(1.0, color="crimson", lw=0.8, alpha=0.6, label="stability edge Re λ = 1")
-    tgt = cell["target_eig"].values
-    tgt = tgt[np.isfinite(tgt)]
     ax.plot(tgt.real, tgt.imag, "*", color="crimson", ms=14, mec="k", label="target 1 + eig(B⋆)")
-    ax.set_aspect("equal", adjustable="datalim")
-    span = max(np.nanmax(np.abs(eig.imag)), 0.5 * (np.nanmax(eig.real) - np.nanmin(eig.real)), sigma)
-    ax.set_ylim(-1.15 * span, 1.15 * span)
+    ax.set_aspect("equal", adjustable="box")
+    lo = min(np.nanmin(eig.real), -sigma, np.nanmin(tgt.real) if tgt.size else 0.0)
+    hi = max(np.nanmax(eig.real), 1.0)
+    span = max(np.nanmax(np.abs(eig.imag)), 0.5 * (hi - lo), sigma) * 1.1
+    mid = 0.5 * (lo + hi)
+    ax.set_xlim(mid - span, mid + span)
+    ax.set_ylim(-span, span)
     ax.set_xlabel("Re λ")
     ax.set_ylabel("Im λ")
     ax.set_title(title or f"spectrum of W over training (seed {seed})")
