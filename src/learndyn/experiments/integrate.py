@@ -76,11 +76,15 @@ class Built:
     observe: Any = None
 
 
+_RESERVED = {"seed", "step", "eig", "mode", "sv", "tau", "lr", "horizon", "neuron2", "tau_theory"}
+
+
 def _grid_dims(spec) -> dict[str, str]:
+    """Dimension name per grid key: the last component (``sigma``), or the full key on a clash."""
     names: dict[str, str] = {}
     for key in spec.grid:
         short = key.rsplit(".", 1)[-1]
-        names[short if short not in names and short not in ("seed", "step") else key] = key
+        names[short if short not in names and short not in _RESERVED else key] = key
     return names
 
 
@@ -108,14 +112,14 @@ def build(spec: IntegrateSpec, *, record_steps: list[int]) -> Built:
                     f"seed {i}{where}: max Re λ(W0) ≥ 1 (unstable initial network); marked diverged"
                 )
                 c_eff = c_min
-            lr = theory.auto_learning_rate(c_eff) if tr.lr == "auto" else float(tr.lr)
-            if tr.lr != "auto" and lr > theory.learning_rate_warning_threshold(c_eff) and not bad:
+            lr = theory.auto_learning_rate(c_eff) if s.train.lr == "auto" else float(s.train.lr)
+            if s.train.lr != "auto" and lr > theory.learning_rate_warning_threshold(c_eff) and not bad:
                 warnings.append(
                     f"train.lr={lr:g} is above the stability bound 4.4·c_eff³="
                     f"{theory.learning_rate_warning_threshold(c_eff):.4g} for seed {i}{where}; "
                     "it may oscillate or diverge (use lr='auto')"
                 )
-            horizon = (theory.auto_horizon(c_eff) if tr.horizon == "auto" else float(tr.horizon))
+            horizon = theory.auto_horizon(c_eff) if s.train.horizon == "auto" else float(s.train.horizon)
             nets.append(jax.tree.map(lambda x, i=i: x[i], batch))
             datas.append(target)
             lrs.append(lr)
