@@ -135,3 +135,17 @@ def test_dataset_is_labelled():
     # Σ residues = u·v at every recorded point (§1)
     np.testing.assert_allclose(ds["residue"].sum("eig").real, ds["uv"], atol=1e-8)
     assert float(jnp.max(jnp.abs(ds["residue"].sum("eig").imag.values))) < 1e-8
+
+
+def test_oscillator_pair_converges():
+    """Issue acceptance 4 / check 9 at N = 20, σ = 0.3 (defaults: lr = auto, 4000 steps): a conjugate
+    pair within 0.01 of (1 - c⋆) ± iω⋆ (componentwise), exactly two new outliers."""
+    ds = learndyn.run(learndyn.resolve_spec(
+        "integrate-oscillator", ["model.n=20", "model.sigma=0.3", "record.points=30"], seeds=2))
+    last = ds.isel(step=-1)
+    for s in range(2):
+        pair = last["learned"].isel(seed=s).values
+        assert np.max(np.abs(pair.real - 0.8)) < 0.01
+        assert np.max(np.abs(np.sort(pair.imag) - np.array([-1.0, 1.0]))) < 0.01
+        assert _new_outliers(ds.isel(seed=s)) == 2
+    assert float(last["loss"].max()) < 1e-3

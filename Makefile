@@ -1,0 +1,34 @@
+# learndyn — quick start: `make demo`, then `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-slow bench install clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/learndyn run integrate-leaky --out runs/integrate-leaky --force
+	@echo ""
+	@echo "figures: $(CURDIR)/runs/integrate-leaky/figures/"
+	@echo "report:  $(CURDIR)/runs/integrate-leaky/report.html"
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_integrate.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache
