@@ -43,6 +43,12 @@ def test_kill_and_resume_equals_uninterrupted(tmp_path):
     assert 0 < partial.attrs["checkpoint_step"] < 600
     assert partial.sizes["step"] < 30
     assert not (killed / "summary.json").exists()
+    from typer.testing import CliRunner
+
+    from learndyn.cli import app
+
+    shown = CliRunner().invoke(app, ["show", str(killed)])
+    assert shown.exit_code == 0 and "partial" in shown.output
 
     spec = learndyn.resolve_spec("integrate-leaky", ["model.n=12", "train.steps=600", "record.points=30"], seeds=3)
     resumed = run(spec, killed, resume=True)

@@ -145,8 +145,6 @@ class IntegrateSpec(BaseSpec):
                 f"model.n ({self.model.n}) must be ≥ the number of timescales "
                 f"({len(self.task.timescales)})"
             )
-        if self.record.points > self.train.steps + 1:
-            object.__setattr__(self.record, "points", self.train.steps + 1)
         return self
 
 
@@ -154,7 +152,7 @@ SPEC_TYPES: dict[str, type[BaseSpec]] = {"integrate": IntegrateSpec}
 
 # Grid keys that change array shapes or program structure cannot be vmapped together.
 STRUCTURAL_KEYS = {"model.n", "task.kind", "train.method", "train.steps", "train.batch",
-                   "train.mc_groups", "model.init_uv", "train.params", "train.optimizer"}
+                   "train.mc_groups", "model.init_uv", "train.params", "train.optimizer", "train.dt"}
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -161,18 +161,18 @@ def train(
 
 
 def log_spaced_steps(total: int, points: int) -> list[int]:
-    """About ``points`` log-spaced integer steps in ``[0, total]``, always with 0 and ``total``."""
-    if total <= 0:
-        return [0]
-    raw = np.unique(np.round(np.geomspace(1, total, max(points - 1, 1))).astype(int))
-    steps = np.unique(np.concatenate([[0], raw, [total]]))
-    # top up to `points` with linearly spaced steps where log spacing collapsed duplicates
-    extra = points - steps.size
-    if extra > 0:
-        lin = np.linspace(0, total, points).round().astype(int)
-        steps = np.unique(np.concatenate([steps, lin]))[: max(points, steps.size)]
-        steps = np.unique(np.concatenate([steps, [total]]))
-    return [int(s) for s in steps]
+    """``min(points, total + 1)`` log-spaced integer steps in ``[0, total]``, with 0 and ``total``."""
+    if points >= total + 1:
+        return list(range(total + 1))
+    k = points - 1
+    raw = np.unique(np.round(np.geomspace(1, total, k)).astype(int))
+    while raw.size < points - 1:  # rounding merges the first steps; ask for more until enough
+        k += 1
+        raw = np.unique(np.round(np.geomspace(1, total, k)).astype(int))
+    if raw.size > points - 1:  # drop interior steps evenly to land exactly on `points`
+        drop = np.linspace(1, raw.size - 2, raw.size - (points - 1)).round().astype(int)
+        raw = np.delete(raw, drop)
+    return [0] + [int(s) for s in raw]
 
 
 def write_points(total: int, writes: int) -> list[int]:
