@@ -190,3 +190,23 @@ def test_grid_of_a_structural_key(tmp_path):
     assert_user_error(invoke("run", f), "model.n", "changes array shapes")
     f.write_text('experiment = "integrate-leaky"\n[grid]\n"model.sigma" = [0.2, 1.5]\n')
     assert_user_error(invoke("run", f), "grid", "model.sigma")
+
+
+def test_unstable_initial_draw_is_marked_not_fatal(tmp_path):
+    """A draw of W0 with max Re λ ≥ 1 (possible at tiny N with σ near 1) is rejected: a warning names
+    the seed, that seed is 'diverged' from step 0, the others train normally."""
+    out = tmp_path / "run"
+    result = invoke("run", "integrate-leaky", "--set", "model.n=2", "--set", "model.sigma=0.99",
+                    "--set", "train.steps=30", "--set", "record.points=4", "--seeds", "24", "--out", out)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    import learndyn
+
+    ds = learndyn.load_run(out)
+    bad = np.max(ds["eig"].isel(step=0).values.real, axis=-1) >= 1
+    assert bad.any() and (~bad).any()
+    for s in np.nonzero(bad)[0]:
+        assert summary["status"][s] == "diverged"
+        assert f"seed {s}" in result.output and "unstable initial network" in result.output
+        assert int(ds["diverged_step"].values[s]) == 0
+    assert all(summary["status"][s] == "ok" for s in np.nonzero(~bad)[0])

@@ -497,6 +497,6 @@ def figures(ds: xr.Dataset, outdir) -> list:
                              outdir / "spectrum.png"))
     paths.append(save_figure(outlier_trajectory(ds, title=sub, theory_dashed=dashed),
                              outdir / "outlier.png"))
-    paths.append(save_figure(residue_trajectory(ds, title="residues of the leading eigenvalues"),
+    paths.append(save_figure(residue_trajectory(ds, title="residues of the learned modes"),
                              outdir / "residues.png"))
     return paths

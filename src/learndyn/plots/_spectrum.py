@@ -103,17 +103,19 @@ def outlier_trajectory(ds: xr.Dataset, *, title: str = "", theory_dashed: bool =
 
 
 def residue_trajectory(ds: xr.Dataset, *, title: str = ""):
-    """Residue of the largest-|λ| eigenvalue(s) vs τ (Σρ = u·v shown for reference)."""
+    """Residue of the learned eigenvalue(s) — tracked by continuity — vs τ, with Σρ = u·v."""
     fig, ax = figure(figsize=(6.4, 4.2))
     colors = seed_colors(ds.sizes["seed"])
     m = ds.sizes["mode"]
     for i, c in enumerate(colors):
         cell = ds.isel(seed=i)
         tau = cell["tau"].values
-        rho = cell["residue"].values[:, :m]
+        eig, res, tracked = cell["eig"].values, cell["residue"].values, cell["tracked"].values
         for k in range(m):
-            ax.plot(tau, rho[:, k].real, color=c, lw=1.5, alpha=0.9,
-                    label="Re ρ of top eigenvalue(s)" if i == k == 0 else None)
+            idx = np.argmin(np.abs(eig - tracked[:, k : k + 1]), axis=1)
+            rho = res[np.arange(len(idx)), idx]
+            ax.plot(tau, rho.real, color=c, lw=1.5, alpha=0.9,
+                    label="Re ρ of the learned mode(s)" if i == k == 0 else None)
         ax.plot(tau, cell["uv"].values, color=c, lw=0.9, ls=":", label="u·v = Σρ" if i == 0 else None)
     _log_tau_axis(ax, ds)
     ax.set_ylabel("residue")
