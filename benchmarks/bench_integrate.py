@@ -88,7 +88,7 @@ def main() -> None:
         "",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}; "
         f"JAX devices: {', '.join(str(d) for d in jax.devices())}",
-        f"- versions: " + ", ".join(f"{k} {v[k]}" for k in ("learndyn", "jax", "jaxlib", "numpy", "python")),
+        "- versions: " + ", ".join(f"{k} {v[k]}" for k in ("learndyn", "jax", "jaxlib", "numpy", "python")),
         f"- date: {time.strftime('%Y-%m-%d')}",
         "- exact: two Lyapunov solves of size 101 per network-step (sign-function iteration);"
         " sampled: BPTT over 1000 Euler steps (horizon 10/c⋆ = 50, dt 0.05), batch 256, 32 groups",

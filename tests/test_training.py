@@ -3,7 +3,6 @@
 
 import jax.numpy as jnp
 import numpy as np
-import pytest
 
 import learndyn
 from learndyn.training import log_spaced_steps, write_points

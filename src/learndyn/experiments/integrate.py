@@ -26,7 +26,6 @@ import xarray as xr
 
 from ..analysis import (
     conserved_matrix,
-    count_outliers,
     learned_modes,
     spectrum_and_residues,
     top_modes,
@@ -493,7 +492,7 @@ def figures(ds: xr.Dataset, outdir) -> list:
     dashed = float(ds["sigma_net"].max()) > 0 or ds.attrs.get("init_uv") != "orthonormal"
     sub = f"{name} — {LABEL}"
     paths.append(save_figure(loss_curves(ds, title=sub, theory_dashed=dashed), outdir / "loss.png"))
-    paths.append(save_figure(spectrum_over_training(ds, title=f"spectrum of W over training (seed 0)"),
+    paths.append(save_figure(spectrum_over_training(ds, title="spectrum of W over training (seed 0)"),
                              outdir / "spectrum.png"))
     paths.append(save_figure(outlier_trajectory(ds, title=sub, theory_dashed=dashed),
                              outdir / "outlier.png"))
