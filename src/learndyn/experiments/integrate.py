@@ -91,7 +91,8 @@ def build(spec: IntegrateSpec, *, record_steps: list[int]) -> Built:
     """Initialise every network (grid point × seed), resolve ``lr``/``horizon``, define the engine."""
     points = grid_points(spec)
     keys = jr.split(jr.key(spec.seed), spec.seeds)
-    nets, datas, lrs, horizons, sigmas, teigs, unstable = [], [], [], [], [], [], []
+    noise_keys = jr.split(jr.fold_in(jr.key(spec.seed), 1), spec.seeds)  # per seed, not per grid point
+    nets, datas, lrs, horizons, burns, sigmas, teigs, unstable = [], [], [], [], [], [], [], []
     warnings: list[str] = []
     tr = spec.train
     for point in points:
@@ -123,6 +124,7 @@ def build(spec: IntegrateSpec, *, record_steps: list[int]) -> Built:
             datas.append(target)
             lrs.append(lr)
             horizons.append(horizon)
+            burns.append(s.train.burn)
             sigmas.append(s.model.sigma)
             teigs.append(target_eigenvalues(s.task))
             unstable.append(bad)
@@ -130,7 +132,8 @@ def build(spec: IntegrateSpec, *, record_steps: list[int]) -> Built:
     params = stack(nets)
     targets = stack(datas)
     if tr.method == "sampled":
-        los, his = zip(*(window_from_horizon(h, tr.dt, tr.burn) for h in horizons), strict=True)
+        los, his = zip(*(window_from_horizon(h, tr.dt, b) for h, b in zip(horizons, burns, strict=True)),
+                       strict=True)
         n_steps = max(his)
         window = SampledWindow(tr.dt, n_steps, jnp.asarray(los), jnp.asarray(his))
         groups_at_once = _groups_at_once(tr, spec.model.n, n_steps, len(lrs))
@@ -153,7 +156,7 @@ def build(spec: IntegrateSpec, *, record_steps: list[int]) -> Built:
     trainable = LinearRNN(*(name in tr.params for name in ("W", "u", "v")))
     unstable_arr = np.asarray(unstable)
     problem = Problem(
-        params=params, data=data, lr=jnp.asarray(lrs), keys=jr.split(jr.fold_in(jr.key(spec.seed), 1), len(lrs)),
+        params=params, data=data, lr=jnp.asarray(lrs), keys=jnp.concatenate([noise_keys] * len(points)),
         engine=engine, trainable=trainable, optimizer=tr.optimizer,
     )
     w0 = np.asarray(params.w)
