@@ -40,7 +40,8 @@ def test_exact_vs_sampled_loss_curves_200_steps():
     print(f"max |sampled/discrete-GD - 1| = {rel_disc.max():.4f}; "
           f"max |sampled/continuous-GD - 1| = {rel_cont.max():.4f} at step {steps[int(rel_cont.argmax())]}")
     assert rel_disc.max() < 0.05
-    assert rel_cont[:, : steps.index(111)].max() < 0.05  # before the escape: Euler bias + MC only
+    before_escape = exact["loss"].values > 0.5 * exact["loss"].values[:, :1]
+    assert rel_cont[before_escape].max() < 0.05  # Euler bias + MC only; the escape's timing shift is larger
 
 
 def test_integrate_leaky_default():
