@@ -26,7 +26,9 @@ import xarray as xr
 
 from ..analysis import (
     conserved_matrix,
+    count_outliers,
     learned_modes,
+    outlier_eigenvalues,
     spectrum_and_residues,
     top_modes,
     track_backward,
@@ -266,10 +268,7 @@ def to_dataset(built: Built, records: list[dict[str, np.ndarray]], state: TrainS
         data_vars["learned"] = label(learned, ("step", "mode"))
         tracked = np.stack([track_backward(eig[i], learned[i, -1]) for i in range(eig.shape[0])])
         data_vars["tracked"] = label(tracked, ("step", "mode"))
-        margin_sigma = built.sigma[:, None, None]
-        data_vars["n_outliers"] = label(
-            np.sum(np.abs(eig) > margin_sigma + 0.1, axis=-1), ("step",)
-        )
+        data_vars["n_outliers"] = label(count_outliers(eig, built.sigma[:, None, None]), ("step",))
     diverged = np.asarray(state.diverged) | built.unstable_init
     div_step = np.where(built.unstable_init, 0, np.asarray(state.diverged_step))
     data_vars["diverged"] = label(diverged, ())
@@ -399,8 +398,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
 
         def outliers(ix):
             cell = last.isel(ix)
-            eig = cell["eig"].values
-            return [complex(z) for z in eig[np.abs(eig) > float(cell["sigma_net"]) + 0.1]]
+            return [complex(z) for z in outlier_eigenvalues(cell["eig"].values, float(cell["sigma_net"]))]
 
         metrics = {
             "final_loss": per_seed(final("loss")),
