@@ -71,20 +71,26 @@ def test_integrate_oscillator_default():
 def test_integrate_multiscale_plateau_then_second_outlier():
     """`integrate-multiscale` (N = 40 for time, orthonormal u0, v0, 2 seeds, 70000 steps), σ ∈ {0, 0.2}.
 
-    σ = 0: the exact two-neuron dynamics — the one-pole plateau L1 = 0.065328 with the top eigenvalue
-    at 0.848 for τ from 15 to 75, then a second outlier: eigenvalues 0.9 and 0.5 at the end.
+    σ = 0: the one-pole plateau L1 = 0.065328 with the top eigenvalue at 0.848 for τ from 15 to 60,
+    then a second outlier: top eigenvalue 0.9, a second one between 0.4 and 0.5, L < 1e-4 at
+    τ = 210. The N = 40 network leaves the plateau earlier than the two-neuron system (L = 0.038 at
+    τ = 78 vs 0.0634 at τ = 90) and its second eigenvalue converges more slowly (0.463 at τ = 210 vs
+    0.499 at τ = 195), so the spec's two-neuron escape numbers are checked on the two-neuron system
+    (fast, check 10), not here (docs/reproductions.md).
     σ = 0.2: the first outlier stops at λ_plateau ≈ 0.848 (τ ≈ 0.4–0.9) but the bulk's own modes fit
-    the fast component, so the loss falls below L1 without a plateau; the second outlier rises
-    slowly towards 0.5 (recorded in docs/reproductions.md)."""
+    the fast component, so the loss falls below L1 without a plateau; the outliers end at 0.9 and
+    near 0.5."""
     spec = learndyn.resolve_spec("integrate-multiscale", ["model.n=40", "model.init_uv='orthonormal'"], seeds=2)
     ds = learndyn.run(spec.model_copy(update={"grid": {"model.sigma": [0.0, 0.2]}}))
     tau = ds["tau"].sel(sigma=0.0).isel(seed=0).values
-    flat = (tau > 15) & (tau < 75)
+    flat = (tau > 15) & (tau < 60)
     zero = ds.sel(sigma=0.0)
-    assert np.all(np.abs(zero["loss"].values[:, flat] - 0.065328) < 1e-4)
+    assert np.all(np.abs(zero["loss"].values[:, flat] - 0.065328) < 1e-5)
     assert np.all(np.abs(zero["learned"].values[:, flat].real.max(axis=-1) - 0.848) < 0.002)
-    np.testing.assert_allclose(np.sort(zero["learned"].isel(step=-1).values.real, axis=-1),
-                               [[0.5, 0.9]] * 2, atol=0.01)
+    final = np.sort(zero["learned"].isel(step=-1).values.real, axis=-1)
+    assert np.all(np.abs(final[:, 1] - 0.9) < 0.002)
+    assert np.all((final[:, 0] > 0.4) & (final[:, 0] <= 0.5))
+    assert float(zero["loss"].isel(step=-1).max()) < 1e-4
     small = ds.sel(sigma=0.2)
     early = (tau > 0.4) & (tau < 0.9)
     assert np.all(np.abs(small["learned"].values[:, early].real.max(axis=-1) - 0.848) < 0.01)
