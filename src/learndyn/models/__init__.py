@@ -6,3 +6,13 @@ from ._linear_rnn import (
     init_linear_rnn as init_linear_rnn,
     two_neuron_init as two_neuron_init,
 )
+from ._controller import (
+    Controller as Controller,
+    LeakyController as LeakyController,
+    Rank1Controller as Rank1Controller,
+    controller_matrices as controller_matrices,
+    init_leaky_controller as init_leaky_controller,
+    init_rank1_controller as init_rank1_controller,
+    overlaps as overlaps,
+    set_zm_overlap as set_zm_overlap,
+)

@@ -6,7 +6,7 @@ from ._exact import (
     exact_loss as exact_loss,
     exact_loss_and_grad as exact_loss_and_grad,
 )
-from ._optim import make_optimizer as make_optimizer
+from ._optim import OPTIMIZERS as OPTIMIZERS, make_optimizer as make_optimizer
 from ._sampled import (
     SampledWindow as SampledWindow,
     sampled_loss as sampled_loss,
@@ -23,3 +23,4 @@ from ._trainer import (
     train as train,
     write_points as write_points,
 )
+from . import closed_loop as closed_loop

@@ -43,6 +43,7 @@ class Problem:
         engine: ``engine(params, data, key) -> EngineOutput`` for one network.
         trainable: pytree of Python bools like ``params``; ``False`` leaves are frozen.
         optimizer: optimiser name for :func:`make_optimizer`.
+        clip: global-norm gradient clipping (``None``: none).
     """
 
     params: Any
@@ -52,6 +53,7 @@ class Problem:
     engine: Callable[[Any, Any, Array], EngineOutput]
     trainable: Any = None
     optimizer: str = "sgd"
+    clip: float | None = None
 
     @property
     def n_networks(self) -> int:
@@ -70,7 +72,7 @@ class TrainState(eqx.Module):
 
 def init_state(problem: Problem) -> TrainState:
     """The state at step 0."""
-    opt = make_optimizer(problem.optimizer)
+    opt = make_optimizer(problem.optimizer, problem.clip)
     opt_state = jax.vmap(lambda p, lr: init_with_rate(opt, p, lr))(problem.params, problem.lr)
     n = problem.n_networks
     return TrainState(
@@ -79,7 +81,7 @@ def init_state(problem: Problem) -> TrainState:
 
 
 def _make_advance(problem: Problem):
-    opt = make_optimizer(problem.optimizer)
+    opt = make_optimizer(problem.optimizer, problem.clip)
     mask = problem.trainable
 
     def one_step(params, opt_state, diverged, div_step, data, key, step):

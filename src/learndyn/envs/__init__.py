@@ -1,0 +1,13 @@
+"""Plants for closed-loop control: pure, differentiable step functions (science/closed_loop.md §1)."""
+
+from ._plants import (
+    LinearPlant as LinearPlant,
+    k_integrator as k_integrator,
+    plant_step as plant_step,
+    tracking_plant as tracking_plant,
+)
+from ._reference import (
+    TrackingReference as TrackingReference,
+    probe_reference as probe_reference,
+    tracking_reference as tracking_reference,
+)
