@@ -7,10 +7,13 @@ the training problem, label records, compute the theory, summarise and draw.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -18,10 +21,12 @@ import xarray as xr
 from ..config import BaseSpec, to_toml
 from ..errors import OutputError
 from ..results import RunDir, package_versions
-from ..training import init_state, log_spaced_steps, state_from_leaves, state_leaves, train, write_points
-from . import integrate
+from ..training import init_state, state_from_leaves, state_leaves, train, write_points
+from . import closed_loop, closed_loop_surrogate, integrate
 
-FAMILIES: dict[str, ModuleType] = {"integrate": integrate}
+FAMILIES: dict[str, ModuleType] = {
+    "integrate": integrate, "closed-loop": closed_loop, "closed-loop-surrogate": closed_loop_surrogate,
+}
 
 
 def _records_to_arrays(records: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -52,6 +57,20 @@ def _attrs(spec: BaseSpec, *, complete: bool, step: int) -> dict:
     }
 
 
+@dataclass
+class PhaseResult:
+    """One trained phase: what the family built, its records and its final state."""
+
+    built: Any
+    records: list[dict[str, np.ndarray]]
+    state: Any
+
+
+def _phases(family: ModuleType, spec: BaseSpec) -> list[str]:
+    """A family trains in one phase unless it lists several (e.g. closed loop, then open loop)."""
+    return list(family.phases(spec)) if hasattr(family, "phases") else ["main"]
+
+
 def run(
     spec: BaseSpec,
     out: str | os.PathLike | None = None,
@@ -63,12 +82,16 @@ def run(
 ) -> xr.Dataset:
     """Train every network of ``spec``, integrate its theory and (with ``out``) write a run dir.
 
+    A family may train in phases (``family.phases(spec)``): each phase is built from the previous
+    one's result (e.g. an open-loop student from the closed-loop teacher), trained by the same
+    trainer and checkpointed; ``--resume`` continues inside the phase that was running.
+
     Args:
         spec: a validated experiment spec.
         out: run directory; ``None`` keeps everything in memory.
         resume: continue the run in ``out`` from its last write.
         force: replace an existing run in ``out``.
-        progress: ``progress(step, total)`` callback.
+        progress: ``progress(step, total)`` callback (steps summed over phases).
         warn: receives one-line warnings (unstable learning rates, unstable draws).
 
     Returns:
@@ -79,12 +102,10 @@ def run(
             config (on resume).
     """
     family = FAMILIES[spec.family]
-    total = spec.train.steps
-    record_steps = log_spaced_steps(total, spec.record.points)
+    phases = _phases(family, spec)
     rundir = RunDir(out) if out is not None else None
     can_resume = rundir.prepare(resume=resume, force=force) if rundir else False
-    built = family.build(spec, record_steps=record_steps)
-    state, records = None, []
+    ckpt: dict[str, np.ndarray] = {}
     if can_resume:
         stored = rundir.read_dataset()
         if stored.attrs.get("config_toml") != to_toml(spec):
@@ -96,32 +117,57 @@ def run(
             _finish(family, rundir, stored)
             return stored
         ckpt = rundir.read_checkpoint()
-        state = state_from_leaves(init_state(built.problem), ckpt)
-        records = _arrays_to_records(ckpt)
-    for message in built.warnings:
-        if warn is not None:
-            warn(message)
+    ckpt_phase = int(ckpt.get("phase", 0)) if ckpt else -1
     pause = float(os.environ.get("LEARNDYN_DEBUG_PAUSE_AFTER_WRITE", "0") or 0)
+    done: list[PhaseResult] = []
+    grand_total = None
+    offset = 0
+    for index, phase in enumerate(phases):
+        built = family.build(spec, record_steps=None, phase=phase, previous=done[-1] if done else None)
+        total = built.total
+        if grand_total is None:
+            grand_total = total * len(phases)
+        if index < ckpt_phase:  # finished before the checkpoint: restore, do not retrain
+            prefix = f"p{index}_"
+            sub = {k[len(prefix):]: v for k, v in ckpt.items() if k.startswith(prefix)}
+            state = state_from_leaves(init_state(built.problem), sub)
+            done.append(PhaseResult(built, _arrays_to_records(sub), state))
+            offset += total
+            continue
+        state, records = None, []
+        if index == ckpt_phase:
+            current = {k: v for k, v in ckpt.items() if not re.match(r"p\d+_", k)}
+            state = state_from_leaves(init_state(built.problem), current)
+            records = _arrays_to_records(current)
+        for message in built.warnings:
+            if warn is not None:
+                warn(message)
 
-    def on_write(st, recs):
-        if rundir is None or st.step >= total:
-            return
-        rundir.write_checkpoint({**state_leaves(st), **_records_to_arrays(recs)})
-        partial = family.to_dataset(built, recs, st)
-        partial.attrs.update(_attrs(spec, complete=False, step=st.step))
-        rundir.write_dataset(partial)
-        if pause:
-            time.sleep(pause)
+        def on_write(st, recs, built=built, index=index, total=total):
+            if rundir is None or (st.step >= total and index == len(phases) - 1):
+                return
+            arrays = {"phase": np.asarray(index), **state_leaves(st), **_records_to_arrays(recs)}
+            for j, res in enumerate(done):
+                arrays.update({f"p{j}_{k}": v for k, v in
+                               {**state_leaves(res.state), **_records_to_arrays(res.records)}.items()})
+            rundir.write_checkpoint(arrays)
+            partial = family.to_dataset([*done, PhaseResult(built, recs, st)])
+            partial.attrs.update(_attrs(spec, complete=False, step=offset + st.step))
+            rundir.write_dataset(partial)
+            if pause:
+                time.sleep(pause)
 
-    state, records = train(
-        built.problem, record_steps, built.observe,
-        write_steps=write_points(total, spec.record.writes), on_write=on_write,
-        state=state, records=records,
-        progress=(lambda s: progress(s, total)) if progress else None,
-    )
-    ds = family.to_dataset(built, records, state)
-    ds = xr.merge([ds, family.theory_dataset(spec, record_steps)], combine_attrs="override")
-    ds.attrs.update(_attrs(spec, complete=True, step=state.step))
+        state, records = train(
+            built.problem, built.record_steps, built.observe,
+            write_steps=write_points(total, spec.record.writes), on_write=on_write,
+            state=state, records=records,
+            progress=(lambda s, o=offset: progress(o + s, grand_total)) if progress else None,
+        )
+        done.append(PhaseResult(built, records, state))
+        offset += total
+    ds = family.to_dataset(done)
+    ds = xr.merge([ds, family.theory_dataset(spec, done, ds)], combine_attrs="override")
+    ds.attrs.update(_attrs(spec, complete=True, step=offset))
     if rundir is not None:
         rundir.write_dataset(ds)
         rundir.remove_checkpoint()

@@ -43,6 +43,7 @@ from ..training import (
     SampledWindow,
     TrainState,
     exact_loss_and_grad,
+    log_spaced_steps,
     sampled_loss_and_grad,
     train,
     window_from_horizon,
@@ -76,6 +77,10 @@ class Built:
     warnings: list[str]
     observe: Any = None
 
+    @property
+    def total(self) -> int:
+        return self.spec.train.steps
+
 
 _RESERVED = {"seed", "step", "eig", "mode", "sv", "tau", "lr", "horizon", "neuron2", "tau_theory"}
 
@@ -89,8 +94,14 @@ def _grid_dims(spec) -> dict[str, str]:
     return names
 
 
-def build(spec: IntegrateSpec, *, record_steps: list[int]) -> Built:
-    """Initialise every network (grid point × seed), resolve ``lr``/``horizon``, define the engine."""
+def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: str = "main",
+          previous=None) -> Built:
+    """Initialise every network (grid point × seed), resolve ``lr``/``horizon``, define the engine.
+
+    One phase; ``record_steps`` defaults to ``record.points`` log-spaced steps.
+    """
+    if record_steps is None:
+        record_steps = log_spaced_steps(spec.train.steps, spec.record.points)
     points = grid_points(spec)
     keys = jr.split(jr.key(spec.seed), spec.seeds)
     noise_keys = jr.split(jr.fold_in(jr.key(spec.seed), 1), spec.seeds)  # per seed, not per grid point
@@ -239,8 +250,9 @@ _VAR_ATTRS = {
 }
 
 
-def to_dataset(built: Built, records: list[dict[str, np.ndarray]], state: TrainState) -> xr.Dataset:
+def to_dataset(phases) -> xr.Dataset:
     """Label the recorded arrays: dims ``(*grid, seed, step, ...)`` plus per-network variables."""
+    built, records, state = phases[-1].built, phases[-1].records, phases[-1].state
     spec = built.spec
     steps = built.record_steps[: len(records)]
     gshape = tuple(len(v) for v in built.grid_values.values())
@@ -292,7 +304,7 @@ def to_dataset(built: Built, records: list[dict[str, np.ndarray]], state: TrainS
 # ----------------------------------------------------------------------------- theory
 
 
-def theory_dataset(spec: IntegrateSpec, record_steps: list[int]) -> xr.Dataset:
+def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -> xr.Dataset:
     r"""Theory on the same configuration and recorded steps.
 
     * ``loss_theory``, ``eig_theory``: the exact σ=0 two-neuron system (§3.3) under the same
@@ -305,7 +317,7 @@ def theory_dataset(spec: IntegrateSpec, record_steps: list[int]) -> xr.Dataset:
     """
     points = grid_points(spec)
     gdims = _grid_dims(spec)
-    steps = np.asarray(record_steps)
+    steps = np.asarray(phases[-1].built.record_steps)
     specs = [spec_at(spec, p) for p in points]
     lrs = np.array([
         theory.auto_learning_rate(min(s.task.decay_rates)) if s.train.lr == "auto" else float(s.train.lr)

@@ -132,16 +132,17 @@ class RegulationLoss:
         live = jnp.ones(steps) if horizon is None else (t < horizon).astype(float)
         return live * self.dt
 
-    def __call__(self, x, u, horizon=None):
+    def __call__(self, x, u, horizon=None, beta=None):
+        beta = self.beta if beta is None else beta
         steps = x.shape[1]
         sw = self.state_weights(steps, horizon)
         cw = self.control_weights(steps, horizon)
         state = jnp.sum(sw * jnp.mean(0.5 * jnp.sum(x**2, -1), axis=0))
         u2 = jnp.sum(u**2, -1)
         if self.convention == "reference":
-            control = self.beta / 100.0 * jnp.sum(cw * jnp.sum(u2, axis=0))
+            control = beta / 100.0 * jnp.sum(cw * jnp.sum(u2, axis=0))
         else:
-            control = self.beta * jnp.sum(cw * jnp.mean(u2, axis=0))
+            control = beta * jnp.sum(cw * jnp.mean(u2, axis=0))
         return state + control
 
 

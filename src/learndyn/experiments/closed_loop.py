@@ -1,0 +1,758 @@
+r"""The ``closed-loop-*`` and ``tracking`` experiment family (science/closed_loop.md).
+
+An RNN controller learns to drive a plant — the double integrator from position observations, or
+a 2-D point mass tracking a multi-frequency reference — by gradient descent through the
+closed-loop rollout (BPTT through the plant). The same controller trained open loop (a student
+imitating the closed-loop teacher) takes a different path. Phases, all through the one trainer:
+
+* ``pretrain`` (only with ``train.restart_step``): the registered settings up to the restart step;
+* ``closed``: closed-loop training of every grid point × seed (from the pre-trained state);
+* ``open`` (``train.mode = "closed_vs_open"``): students from the closed-loop epoch-0 weights
+  imitate the final closed-loop network, on white noise or by teacher forcing.
+
+Labels: settings and reference behaviour are **(reference code)** of Ger & Barak (arXiv
+2505.13567); the general joint matrix, exact expected loss, stage boundaries and Gram/overlap flows
+are **learndyn formulations** (docs/closed_loop.md).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import xarray as xr
+
+from ..config import ClosedLoopSpec, grid_points, spec_at
+from ..envs import TrackingReference, k_integrator, probe_reference, tracking_plant, tracking_reference
+from ..models import (
+    LeakyController,
+    Rank1Controller,
+    controller_matrices,
+    init_leaky_controller,
+    init_rank1_controller,
+    overlaps,
+    set_zm_overlap,
+)
+from ..theory import closed_loop as theory
+from ..training import EngineOutput, Problem, TrainState, log_spaced_steps
+from ..training.closed_loop import (
+    ControllerDynamics,
+    RegulationLoss,
+    closed_loop_rollout,
+    fixed_batch,
+    imitation_loss,
+    open_loop_outputs,
+    tracking_loss,
+    uniform_initial_states,
+)
+
+LABEL = "Ger & Barak (arXiv 2505.13567), learndyn re-implementation"
+_RESERVED = {"seed", "step", "loop", "eig", "ov", "probe", "gain", "unit", "s_zm_scan"}
+TEST_SEED = 20250513  # fixed test batch, the same for every network of every run
+
+
+class NetData(eqx.Module):
+    """Per-network constants: control cost, loss horizon and (open loop) the teacher."""
+
+    beta: Any
+    horizon: Any
+    teacher: Any
+
+
+@dataclass
+class Built:
+    """One phase of a closed-loop experiment, ready for the trainer."""
+
+    spec: ClosedLoopSpec
+    phase: str
+    problem: Problem
+    record_steps: list[int]
+    total: int
+    step_offset: int
+    grid_dims: dict[str, str]
+    grid_values: dict[str, list[float]]
+    warnings: list[str] = field(default_factory=list)
+    observe: Any = None
+
+
+_PHASE_TAG = {"pretrain": 5, "closed": 7, "open": 11}
+
+
+def phases(spec: ClosedLoopSpec) -> list[str]:
+    """``pretrain`` (if restarting), ``closed``, and ``open`` for closed-vs-open runs."""
+    out = ["pretrain"] if spec.train.restart_step else []
+    out.append("closed")
+    if spec.train.mode == "closed_vs_open":
+        out.append("open")
+    return out
+
+
+def _grid_dims(spec) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for key in spec.grid:
+        short = key.rsplit(".", 1)[-1]
+        names[short if short not in names and short not in _RESERVED else key] = key
+    return names
+
+
+# ----------------------------------------------------------------------------- system pieces
+
+
+def plant_of(spec: ClosedLoopSpec):
+    p = spec.plant
+    if p.kind == "tracking":
+        return tracking_plant(p.dt, p.bound)
+    return k_integrator(p.order, p.dt, p.noise)
+
+
+def reference_of(spec: ClosedLoopSpec) -> TrackingReference:
+    p = spec.plant
+    return TrackingReference(tuple(p.freqs_x), tuple(p.freqs_y), p.amplitude, p.ramp, p.dt, spec.train.horizon)
+
+
+def dynamics_of(spec: ClosedLoopSpec) -> ControllerDynamics:
+    return ControllerDynamics(alpha=spec.model.dt / spec.model.tau, activation=spec.model.activation)
+
+
+def regulation_loss_of(spec: ClosedLoopSpec) -> RegulationLoss:
+    return RegulationLoss(spec.train.state_reduction, spec.plant.dt, spec.train.beta,
+                          spec.train.control_cost_convention)
+
+
+def init_controller(spec: ClosedLoopSpec, key):
+    """Initial controller of one network (§2)."""
+    m = spec.model
+    plant = plant_of(spec)
+    if m.kind == "rank1":
+        params = init_rank1_controller(key=key, n=m.n, g=m.g)
+        return set_zm_overlap(params, m.zm_start) if m.zm_start != "random" else params
+    d_in = plant.c_obs.shape[0] + (2 if spec.plant.kind == "tracking" else 0)
+    return init_leaky_controller(key=key, n=m.n, d_in=d_in, d_out=plant.control_dim, g=m.g,
+                                 in_init=m.in_init, in_scale=m.in_scale, out_init=m.out_init,
+                                 out_scale=m.out_scale)
+
+
+def trainable_mask(spec: ClosedLoopSpec, params):
+    """Which leaves are trained: z, u, v (rank-1; m too with train_input); W, W_out (+ W_in)."""
+    ti = spec.train.train_input
+    if isinstance(params, Rank1Controller):
+        return Rank1Controller(m=ti, z=True, u=True, v=True, j=False)
+    return LeakyController(w=True, w_in=ti, w_out=True)
+
+
+def _max_horizon(spec: ClosedLoopSpec) -> int:
+    return int(max(spec.grid.get("train.horizon", [spec.train.horizon])))
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def closed_loss_fn(spec: ClosedLoopSpec):
+    """``loss(params, data, key)`` of one network: the closed-loop training objective (§3.2)."""
+    plant, dyn, tr = plant_of(spec), dynamics_of(spec), spec.train
+    steps = _max_horizon(spec)
+    if spec.plant.kind == "tracking":
+        ref_cfg = reference_of(spec)
+
+        def loss(p, d, key):
+            kr, kn = jr.split(key)
+            ref = tracking_reference(kr, ref_cfg, tr.batch)
+            x0 = jnp.zeros((tr.batch, plant.state_dim))
+            roll = closed_loop_rollout(p, plant, x0, dyn, steps=tr.horizon, reference=ref, silent_first=False,
+                                       key=kn if plant.noise > 0 else None)
+            return tracking_loss(roll["x_next"], ref, plant.dt)
+
+        return loss
+    reg = regulation_loss_of(spec)
+    if tr.method == "exact":
+        return lambda p, d, key: exact_regulation_loss(spec, p, d.beta, d.horizon)
+
+    def loss(p, d, key):
+        kx, kn = jr.split(key)
+        x0 = uniform_initial_states(kx, tr.batch, plant.state_dim, spec.plant.init_range)
+        roll = closed_loop_rollout(p, plant, x0, dyn, steps=steps, key=kn if plant.noise > 0 else None)
+        return reg(roll["x"], roll["u"], horizon=d.horizon, beta=d.beta)
+
+    return loss
+
+
+def exact_regulation_loss(spec: ClosedLoopSpec, params, beta, horizon):
+    r"""Exact expected training loss of a linear controller over ``U(−a, a)`` initial states (§4.9)."""
+    plant, reg, tr = plant_of(spec), regulation_loss_of(spec), spec.train
+    w, m, z = controller_matrices(params)
+    p_mat = theory.joint_matrix(plant.a_mat, plant.b_mat, plant.c_obs, w, m, z, spec.model.dt / spec.model.tau)
+    k = plant.state_dim
+    steps = _max_horizon(spec)
+    sig0 = theory.uniform_state_covariance(p_mat.shape[0], k, spec.plant.init_range)
+    scale = tr.batch / 100.0 if tr.control_cost_convention == "reference" else 1.0
+    c = jnp.concatenate([jnp.zeros(k), z[:, 0]])
+    return theory.expected_loss(p_mat, sig0, steps, state_weight=reg.state_weights(steps, horizon), state_index=k,
+                                control=c, beta=beta * scale, control_weight=reg.control_weights(steps, horizon))
+
+
+def open_loss_fn(spec: ClosedLoopSpec):
+    """``loss(student, data, key)``: imitation of ``data.teacher`` (§3, open loop)."""
+    plant, dyn, tr = plant_of(spec), dynamics_of(spec), spec.train
+    if tr.open_input == "teacher_forcing":
+        ref_cfg = reference_of(spec)
+
+        def loss(p, d, key):
+            ref = tracking_reference(key, ref_cfg, tr.batch)
+            x0 = jnp.zeros((tr.batch, plant.state_dim))
+            teacher = closed_loop_rollout(d.teacher, plant, x0, dyn, steps=tr.horizon, reference=ref,
+                                          silent_first=False)
+            u_t = jax.lax.stop_gradient(teacher["u"])
+            student = closed_loop_rollout(p, plant, x0, dyn, steps=tr.horizon, reference=ref,
+                                          silent_first=False, control=u_t)
+            return imitation_loss(student["u"], u_t, plant.dt, "mean")
+
+        return loss
+    d_in = plant.c_obs.shape[0]
+
+    def loss(p, d, key):
+        y = jr.normal(key, (tr.batch, tr.horizon, d_in))
+        u_t = jax.lax.stop_gradient(open_loop_outputs(d.teacher, y, dyn))
+        return imitation_loss(open_loop_outputs(p, y, dyn), u_t, plant.dt, "sum")
+
+    return loss
+
+
+def _engine(loss):
+    def engine(p, d, key):
+        value, grad = jax.value_and_grad(loss)(p, d, key)
+        finite = jnp.isfinite(value) & jnp.all(jnp.stack(
+            [jnp.all(jnp.isfinite(g)) for g in jax.tree.leaves(grad)]))
+        return EngineOutput(value, grad, finite, jnp.zeros(()), jax.tree.map(jnp.zeros_like, grad))
+
+    return engine
+
+
+# ----------------------------------------------------------------------------- build
+
+
+def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", previous=None) -> Built:
+    """Networks, engine and observer of one phase (see :func:`phases`)."""
+    tr = spec.train
+    keys = jr.split(jr.key(spec.seed), spec.seeds)
+    noise_keys = jr.split(jr.fold_in(jr.key(spec.seed), 1), spec.seeds)
+    warnings: list[str] = []
+    if tr.control_cost_convention == "reference" and tr.batch != 100 and tr.beta > 0:
+        warnings.append(f"train.control_cost_convention='reference' with train.batch={tr.batch}: the control "
+                        "cost is summed over the batch, so its weight is batch/100 × β (science §3.2)")
+    if phase == "pretrain":
+        base = spec.model_copy(update={"grid": {}})
+        points, specs = [{}], [base]
+        total, offset = tr.restart_step, 0
+    else:
+        points = grid_points(spec)
+        specs = [spec_at(spec, p) for p in points]
+        total, offset = tr.steps - tr.restart_step, tr.restart_step
+    n_pts = len(points)
+    if phase == "closed" and previous is not None:  # continue from the pre-trained seeds
+        params = jax.tree.map(lambda x: jnp.concatenate([x] * n_pts), previous.state.params)
+    elif phase == "open":
+        params = previous.built.problem.params  # the closed-loop epoch-0 weights
+    else:
+        nets = [init_controller(s, keys[i]) for s in specs for i in range(spec.seeds)]
+        params = jax.tree.map(lambda *a: jnp.stack(a), *nets)
+    teacher = previous.state.params if phase == "open" else None
+    beta = jnp.asarray([s.train.beta for s in specs for _ in range(spec.seeds)], float)
+    horizon = jnp.asarray([s.train.horizon for s in specs for _ in range(spec.seeds)], float)
+    lrs = jnp.asarray([s.train.lr for s in specs for _ in range(spec.seeds)], float)
+    loss = open_loss_fn(spec) if phase == "open" else closed_loss_fn(spec)
+    problem = Problem(
+        params=params, data=NetData(beta, horizon, teacher), lr=lrs,
+        keys=jnp.concatenate([jax.vmap(lambda k: jr.fold_in(k, _PHASE_TAG[phase]))(noise_keys)] * n_pts),
+        engine=_engine(loss), trainable=trainable_mask(spec, jax.tree.map(lambda x: x[0], params)),
+        optimizer=tr.optimizer, clip=tr.clip if tr.clip > 0 else None,
+    )
+    if record_steps is None:
+        record_steps = [total] if phase == "pretrain" else log_spaced_steps(total, spec.record.points)
+    gd = _grid_dims(spec) if phase != "pretrain" else {}
+    built = Built(spec, phase, problem, list(record_steps), total, offset, gd,
+                  {d: list(spec.grid[k]) for d, k in gd.items()}, warnings)
+    built.observe = _make_observer(built, loss)
+    return built
+
+
+# ----------------------------------------------------------------------------- observation
+
+
+def _test_metric_fn(spec: ClosedLoopSpec):
+    """Closed-loop test metric on a fixed batch (§3.2): per network ``metric(params, data)``."""
+    plant, dyn, tr = plant_of(spec), dynamics_of(spec), spec.train
+    if spec.plant.kind == "tracking":
+        ref = tracking_reference(jr.key(TEST_SEED), reference_of(spec), tr.test_batch)
+        x0 = jnp.zeros((tr.test_batch, plant.state_dim))
+
+        def metric(p, d):
+            roll = closed_loop_rollout(p, plant, x0, dyn, steps=tr.horizon, reference=ref, silent_first=False)
+            return tracking_loss(roll["x_next"], ref, plant.dt)
+
+        return metric
+    x0 = jnp.asarray(fixed_batch(TEST_SEED, tr.test_batch, plant.state_dim, tr.test_range))
+    steps = _max_horizon(spec)
+
+    def metric(p, d):
+        roll = closed_loop_rollout(p, plant, x0, dyn, steps=steps)
+        live = (jnp.arange(steps) < d.horizon).astype(float)
+        per_t = jnp.mean(jnp.sum(roll["x"] ** 2, -1), axis=0) * live
+        return jnp.sum(per_t) / (d.horizon if tr.test_reduction == "mean" else 1.0)
+
+    return metric
+
+
+def _gain_fn(spec: ClosedLoopSpec):
+    """Effective gains from ``gain_episodes`` closed-loop episodes from fixed U(−1, 1) states (§4.7)."""
+    plant, dyn, tr = plant_of(spec), dynamics_of(spec), spec.train
+    x0 = jnp.asarray(fixed_batch(TEST_SEED + 1, tr.gain_episodes, plant.state_dim, 1.0))
+
+    def gains(p):
+        roll = closed_loop_rollout(p, plant, x0, dyn, steps=tr.horizon)
+        x, u = roll["x"][:, 1:], roll["u"][:, 1:, 0]
+        feats = x[..., :2].reshape(-1, 2)
+        return jnp.linalg.lstsq(feats, u.reshape(-1))[0]
+
+    return gains
+
+
+def _probe_fn(spec: ClosedLoopSpec):
+    """Per-probe loss: mean over steps of the squared tracking error of each single-frequency probe."""
+    plant, dyn, tr = plant_of(spec), dynamics_of(spec), spec.train
+    refs, _, _ = probe_reference(reference_of(spec))
+    refs = jnp.asarray(refs)
+    x0 = jnp.zeros((refs.shape[0], plant.state_dim))
+
+    def probes(p):
+        roll = closed_loop_rollout(p, plant, x0, dyn, steps=tr.horizon, reference=refs, silent_first=False)
+        pos = roll["x_next"][..., jnp.array([0, 2])]
+        return jnp.mean(jnp.sum((pos - refs) ** 2, -1), axis=-1)
+
+    return probes
+
+
+def _make_observer(built: Built, loss):
+    spec, problem = built.spec, built.problem
+    integrator = spec.plant.kind == "integrator"
+    linear = spec.model.activation == "linear"
+    plant = plant_of(spec)
+    metric = jax.jit(jax.vmap(_test_metric_fn(spec)))
+    train_loss = jax.jit(jax.vmap(lambda p, d, k, s: loss(p, d, jr.fold_in(k, s)), in_axes=(0, 0, 0, None)))
+    gains = jax.jit(jax.vmap(_gain_fn(spec))) if integrator else None
+    probes = jax.jit(jax.vmap(_probe_fn(spec))) if not integrator else None
+    exact = (jax.jit(jax.vmap(lambda p, d: exact_regulation_loss(spec, p, d.beta, d.horizon)))
+             if integrator and linear else None)
+    alpha = spec.model.dt / spec.model.tau
+
+    def joint(p):
+        w, m, z = controller_matrices(p)
+        return theory.joint_matrix(plant.a_mat, plant.b_mat, plant.c_obs, w, m, z, alpha)
+
+    joint_batch = jax.jit(jax.vmap(joint))
+
+    def observe(state: TrainState) -> dict[str, np.ndarray]:
+        p, d = state.params, problem.data
+        out = {
+            "test_loss": np.asarray(metric(p, d)),
+            "train_loss": np.asarray(train_loss(p, d, problem.keys, jnp.asarray(state.step))),
+        }
+        if exact is not None:
+            out["exact_loss"] = np.asarray(exact(p, d))
+        if integrator:
+            k = np.asarray(gains(p))
+            out["gains"] = k
+            red = theory.reduced_matrix(k[:, 0], k[:, 1], spec.plant.dt)
+            lam_red = np.linalg.eigvals(red)
+            out["eig_gain"] = lam_red
+        if integrator and linear:
+            lam = np.linalg.eigvals(np.asarray(joint_batch(p)))
+            order = np.argsort(-np.abs(lam), axis=-1, kind="stable")
+            lam = np.take_along_axis(lam, order, -1)[:, :4]
+            out["eig_closed"] = lam
+            out["radius"] = np.abs(lam[:, 0])
+        elif integrator:
+            out["radius"] = np.max(np.abs(out["eig_gain"]), axis=-1)
+        if isinstance(p, Rank1Controller):
+            out["overlaps"] = np.asarray(jax.vmap(overlaps)(p))
+        if not integrator:
+            out["probe_loss"] = np.asarray(probes(p))
+            lam = np.linalg.eigvals(np.asarray(p.w))
+            order = np.argsort(-lam.imag, axis=-1, kind="stable")
+            out["eig_w"] = np.take_along_axis(lam, order, -1)
+        return out
+
+    return observe
+
+
+# ----------------------------------------------------------------------------- dataset
+
+_VAR_ATTRS = {
+    "test_loss": "closed-loop test metric on a fixed batch (science §3.2)",
+    "train_loss": "training objective on the step's batch",
+    "exact_loss": "exact expected training loss (covariance propagation, §4.9)",
+    "gains": "effective gains (k1, k2), least squares without intercept (§4.7)",
+    "eig_gain": "eigenvalues of P_red from the effective gains",
+    "eig_closed": "largest-modulus eigenvalues of the closed-loop matrix P (linear controller)",
+    "radius": "spectral radius of the closed-loop matrix (P, or P_red for non-linear)",
+    "overlaps": "σ_zm, σ_zu, σ_vm, σ_vu, ‖u‖², ‖z‖², ‖v‖², mᵀu, zᵀv, ‖m‖²",
+    "probe_loss": "per-probe tracking loss (mean over steps, no dt)",
+    "eig_w": "eigenvalues of W, sorted by decreasing imaginary part",
+}
+_EXTRA_DIMS = {"gains": ("gain",), "eig_gain": ("eig2",), "eig_closed": ("eig",), "overlaps": ("ov",),
+               "probe_loss": ("probe",), "eig_w": ("unit",)}
+
+
+def to_dataset(phase_results) -> xr.Dataset:
+    """Label the records: dims ``(*grid, seed, loop, step, ...)``, ``loop`` = closed / open."""
+    looped = [r for r in phase_results if r.built.phase in ("closed", "open")]
+    first = phase_results[0].built
+    spec = first.spec
+    loops = ["closed", "open"] if spec.train.mode == "closed_vs_open" else ["closed"]
+    if not looped:
+        return xr.Dataset(attrs={"source": "sim", "label": LABEL, "grid_keys": {}, "phase": "pretrain"})
+    main = looped[0].built
+    steps = np.asarray(main.record_steps) + main.step_offset
+    gdims = tuple(main.grid_dims)
+    gshape = tuple(len(v) for v in main.grid_values.values())
+    net_shape = gshape + (spec.seeds,)
+    names = list(looped[0].records[0]) if looped[0].records else []
+    data_vars: dict[str, Any] = {}
+    for name in names:
+        per_loop = []
+        for li, _ in enumerate(loops):
+            if li < len(looped) and looped[li].records:
+                arr = np.stack([r[name] for r in looped[li].records], axis=1)
+            else:
+                ref = np.stack([r[name] for r in looped[0].records], axis=1)
+                arr = np.full(ref.shape, np.nan, dtype=ref.dtype if ref.dtype.kind == "c" else float)
+                arr = arr[:, :0]
+            pad = len(steps) - arr.shape[1]
+            if pad > 0:
+                fill = np.full((arr.shape[0], pad) + arr.shape[2:], np.nan,
+                               dtype=complex if arr.dtype.kind == "c" else float)
+                arr = np.concatenate([arr.astype(fill.dtype), fill], axis=1)
+            per_loop.append(arr)
+        stacked = np.stack(per_loop, axis=1)  # (net, loop, step, ...)
+        data_vars[name] = (gdims + ("seed", "loop", "step") + _EXTRA_DIMS.get(name, ()),
+                           stacked.reshape(net_shape + stacked.shape[1:]))
+    div, div_step = [], []
+    for li, _ in enumerate(loops):
+        if li < len(looped):
+            div.append(np.asarray(looped[li].state.diverged))
+            div_step.append(np.asarray(looped[li].state.diverged_step) + main.step_offset)
+        else:
+            div.append(np.zeros(int(np.prod(net_shape)), bool))
+            div_step.append(np.full(int(np.prod(net_shape)), -1))
+    data_vars["diverged"] = (gdims + ("seed", "loop"), np.stack(div, 1).reshape(net_shape + (len(loops),)))
+    data_vars["diverged_step"] = (gdims + ("seed", "loop"), np.stack(div_step, 1).reshape(net_shape + (len(loops),)))
+    data_vars["lr"] = (gdims + ("seed",), np.asarray(main.problem.lr).reshape(net_shape))
+    coords: dict[str, Any] = {"step": steps.astype(np.int64), "seed": np.arange(spec.seeds), "loop": loops}
+    coords.update({d: np.asarray(v, float) for d, v in main.grid_values.items()})
+    if "overlaps" in data_vars:
+        coords["ov"] = list(theory.GRAM_NAMES)
+    if "probe_loss" in data_vars:
+        coords["probe_omega"] = ("probe", probe_reference(reference_of(spec))[2])
+    ds = xr.Dataset(data_vars, coords=coords)
+    for name, long in _VAR_ATTRS.items():
+        if name in ds:
+            ds[name].attrs.update(long_name=long, source="sim")
+    ds["step"].attrs.update(long_name="epoch (one gradient step on a fresh batch)")
+    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(main.grid_dims),
+                    restart_step=int(spec.train.restart_step))
+    return ds
+
+
+# ----------------------------------------------------------------------------- theory
+
+
+def stage_boundaries(ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """Per network and loop: ``ep_of_stab`` and ``stage1_end`` (§4.8; −1 where undefined)."""
+    if "radius" not in ds:
+        return {}
+    eig = ds["eig_closed"] if "eig_closed" in ds else ds["eig_gain"]
+    steps = ds["step"].values
+    lead = ds["radius"].shape[:-1]
+    stab = np.full(lead, -1, np.int64)
+    s1 = np.full(lead, -1, np.int64)
+    rad = ds["radius"].values
+    lam = eig.values
+    for idx in np.ndindex(*lead):
+        ok = np.isfinite(rad[idx])
+        if not ok.any():
+            continue
+        e = theory.ep_of_stab(rad[idx][ok], steps[ok])
+        stab[idx] = -1 if e is None else e
+        e1 = theory.stage1_end(lam[idx][ok], steps[ok])
+        s1[idx] = -1 if e1 is None else e1
+    return {"ep_of_stab": stab, "stage1_end": s1}
+
+
+def _p_eff_loss(spec: ClosedLoopSpec, beta, horizon):
+    reg = regulation_loss_of(spec)
+    steps = _max_horizon(spec)
+    sig0 = theory.uniform_state_covariance(4, 2, spec.plant.init_range)
+
+    def loss(s):
+        return theory.expected_loss(theory.effective_matrix(*s), sig0, steps,
+                                    state_weight=reg.state_weights(steps, horizon), state_index=2,
+                                    control=jnp.array([0.0, 0.0, s[0], s[1]]), beta=beta,
+                                    control_weight=reg.control_weights(steps, horizon))
+
+    return loss
+
+
+def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.Dataset:
+    """Theory on the same configuration and epochs.
+
+    * rank-1 runs: ``peff_loss``, ``peff_eig`` — P_eff from the overlaps at ``ep_of_stab`` (or at
+      the restart step), plain clipped GD on the four σ's with the exact loss (§4.6, §7 item 8);
+      ``stage1_loss_theory`` / ``stage1_loss_sim`` over ``s_zm_scan`` (§4.4);
+    * integrator runs: the LQR and deadbeat benchmark gains (attrs, §4.7).
+    """
+    out = xr.Dataset()
+    if spec.plant.kind == "integrator" and spec.plant.order == 2:
+        plant = plant_of(spec)
+        a, b = np.asarray(plant.a_mat), np.asarray(plant.b_mat)
+        out.attrs["lqr_gains_r0"] = theory.lqr_gains(a, b, np.eye(2), 1e-9).tolist()
+        out.attrs["lqr_gains_r1"] = theory.lqr_gains(a, b, np.eye(2), 1.0).tolist()
+        out.attrs["deadbeat_gains"] = [-1.0, -2.0]
+    if spec.model.kind != "rank1" or "overlaps" not in sim:
+        return out
+    closed = sim.sel(loop="closed")
+    steps = sim["step"].values
+    bounds = stage_boundaries(closed)
+    gdims = list(sim.attrs.get("grid_keys", {}))
+    flat_ov = closed["overlaps"].values.reshape(-1, len(steps), 10)
+    starts = np.full(flat_ov.shape[0], -1)
+    if spec.train.restart_step:
+        starts[:] = 0
+    else:
+        for i, e in enumerate(bounds["ep_of_stab"].reshape(-1)):
+            starts[i] = np.searchsorted(steps, e) if e >= 0 else -1
+    specs = [spec_at(spec, p) for p in grid_points(spec) for _ in range(spec.seeds)]
+    n_steps = int(steps[-1] - steps[0])
+    loss_out = np.full((flat_ov.shape[0], len(steps)), np.nan)
+    eig_out = np.full((flat_ov.shape[0], len(steps), 3), np.nan, complex)
+    for i, s in enumerate(specs):
+        if starts[i] < 0:
+            continue
+        f = _p_eff_loss(spec, s.train.beta, float(s.train.horizon))
+        x0 = flat_ov[i, starts[i], :4]
+        remaining = int(steps[-1] - steps[starts[i]])
+        path = np.asarray(theory.clipped_gd(f, x0, lr=s.train.lr, steps=max(remaining, 1),
+                                            clip=s.train.clip if s.train.clip > 0 else None))
+        idx = steps[starts[i]:] - steps[starts[i]]
+        sel = path[idx]
+        loss_out[i, starts[i]:] = np.asarray(jax.vmap(f)(jnp.asarray(sel)))
+        eig_out[i, starts[i]:] = theory.overlap_roots(sel)
+    shape = tuple(sim.sizes[d] for d in gdims) + (spec.seeds,)
+    dims = tuple(gdims) + ("seed",)
+    out["peff_loss"] = (dims + ("step",), loss_out.reshape(shape + (len(steps),)))
+    out["peff_eig"] = (dims + ("step", "eig3"), eig_out.reshape(shape + (len(steps), 3)))
+    out["peff_start"] = (dims, np.where(starts >= 0, steps[np.maximum(starts, 0)], -1).reshape(shape))
+    out["peff_loss"].attrs.update(source="theory", long_name="P_eff from ep_of_stab (or restart), exact loss")
+    del n_steps
+    # stage 1: geometric loss vs the full model with controlled σ_zm (seed-0 initial network)
+    scan = np.array([-0.5, -0.3, -0.1, -0.05, -0.03, -0.005, 0.005, 0.03, 0.1, 0.2, 0.3])
+    base = init_controller(spec.model_copy(update={"grid": {}}), jr.split(jr.key(spec.seed), spec.seeds)[0])
+    plant, dyn = plant_of(spec), dynamics_of(spec)
+
+    def log_sim(s):
+        p = set_zm_overlap(base, s)
+        roll = closed_loop_rollout(p, plant, jnp.array([[1.0, -1.0]]), dyn, steps=100)
+        return jnp.log(jnp.sum(0.5 * jnp.sum(roll["x"][0] ** 2, -1)))
+
+    out = out.assign_coords(s_zm_scan=scan)
+    out["stage1_loss_theory"] = ("s_zm_scan", np.log(theory.stage1_geometric_loss(scan)))
+    out["stage1_loss_sim"] = ("s_zm_scan", np.asarray(jax.vmap(log_sim)(jnp.asarray(scan))))
+    out["stage1_loss_theory"].attrs.update(source="theory", long_name="log L_th, geometric stage-1 loss (§4.4)")
+    return out
+
+
+# ----------------------------------------------------------------------------- summary
+
+
+def _acquisitions(probe: np.ndarray, steps: np.ndarray, threshold: float = 1.0, window: int = 51):
+    """First epoch where the centred moving average (``window`` epochs) of a probe loss is < 1."""
+    out = []
+    for k in range(probe.shape[-1]):
+        x = probe[:, k]
+        ok = np.isfinite(x)
+        if ok.sum() < window:
+            smooth = x
+        else:
+            kernel = np.ones(window) / window
+            smooth = np.convolve(np.where(ok, x, np.inf), kernel, mode="same")
+            half = window // 2
+            smooth[:half] = np.inf
+            smooth[-half:] = x[-half:]
+        hit = np.flatnonzero(smooth < threshold)
+        out.append(int(steps[hit[0]]) if hit.size else None)
+    return out
+
+
+def summarize(ds: xr.Dataset) -> dict[str, Any]:
+    """``metrics`` per seed (nested by grid dims) and ``theory`` values for summary.json."""
+    if "test_loss" not in ds:
+        return {"status": [], "metrics": {}, "theory": {}}
+    gdims = list(ds.attrs.get("grid_keys", {}))
+    steps = ds["step"].values
+    bounds = stage_boundaries(ds)
+    closed = ds.sel(loop="closed")
+    status = xr.where(closed["diverged"], "diverged", "ok").values.tolist()
+    lead = closed["diverged"].shape
+
+    def per_seed(fn):
+        arr = np.empty(lead, dtype=object)
+        for idx in np.ndindex(*lead):
+            arr[idx] = fn(idx)
+        return arr.tolist()
+
+    def last_finite(x):
+        ok = np.flatnonzero(np.isfinite(x))
+        return x[ok[-1]] if ok.size else np.nan
+
+    def loop_metrics(li: int, prefix: str):
+        sub = ds.isel(loop=li)
+        test = sub["test_loss"].values
+        m = {
+            f"{prefix}final_test_loss": per_seed(lambda ix: float(last_finite(test[ix]))),
+        }
+        if bounds:
+            stab = bounds["ep_of_stab"][..., li]
+            s1 = bounds["stage1_end"][..., li]
+            m[f"{prefix}ep_of_stab"] = per_seed(lambda ix: None if stab[ix] < 0 else int(stab[ix]))
+            m[f"{prefix}stage1_end"] = per_seed(lambda ix: None if s1[ix] < 0 else int(s1[ix]))
+        if "gains" in sub:
+            g = sub["gains"].values
+            m[f"{prefix}final_gains"] = per_seed(lambda ix: g[ix][-1].tolist())
+        if "eig_closed" in sub:
+            e = sub["eig_closed"].values
+            m[f"{prefix}final_eigenvalues"] = per_seed(lambda ix: [complex(z) for z in e[ix][-1]])
+        elif "eig_w" in sub:
+            e = sub["eig_w"].values
+            m[f"{prefix}final_eigenvalues"] = per_seed(lambda ix: [complex(z) for z in e[ix][-1][:8]])
+        elif "eig_gain" in sub:
+            e = sub["eig_gain"].values
+            m[f"{prefix}final_eigenvalues"] = per_seed(lambda ix: [complex(z) for z in e[ix][-1]])
+        if "train_loss" in sub:
+            tl = sub["train_loss"].values
+            m[f"{prefix}final_train_loss"] = per_seed(lambda ix: float(last_finite(tl[ix])))
+        if "probe_loss" in sub:
+            pl = sub["probe_loss"].values
+            m[f"{prefix}acquisition_epochs"] = per_seed(lambda ix: _acquisitions(pl[ix], steps))
+        return m
+
+    metrics = loop_metrics(0, "")
+    if ds.sizes.get("loop", 1) > 1:
+        metrics.update(loop_metrics(1, "open_"))
+        open_test = ds["test_loss"].isel(loop=1).values
+        closed_test = ds["test_loss"].isel(loop=0).values
+
+        def peak(ix):
+            x = open_test[ix]
+            if not np.isfinite(x).any():
+                return None, None, None
+            i = int(np.nanargmax(x))
+            return float(x[i]), int(steps[i]), float(x[i] / closed_test[ix][i])
+
+        metrics["open_peak_test_loss"] = per_seed(lambda ix: peak(ix)[0])
+        metrics["open_peak_epoch"] = per_seed(lambda ix: peak(ix)[1])
+        metrics["open_peak_ratio"] = per_seed(lambda ix: peak(ix)[2])
+    th: dict[str, Any] = {}
+    for key in ("lqr_gains_r0", "lqr_gains_r1", "deadbeat_gains"):
+        if key in ds.attrs:
+            th[key] = ds.attrs[key]
+    if "peff_loss" in ds:
+        pl = ds["peff_loss"].values
+        metrics["peff_final_loss"] = per_seed(lambda ix: float(last_finite(pl[ix])))
+    if "probe_omega" in ds.coords:
+        th["probe_omega"] = ds["probe_omega"].values.tolist()
+    del gdims
+    return {"status": status, "metrics": metrics, "theory": th}
+
+
+def headline_rows(ds: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+    """One row per grid point, seed and loop."""
+    gdims = list(ds.attrs.get("grid_keys", {}))
+    cols = gdims + ["seed", "loop", "status", "epoch", "test loss", "train loss", "ep_of_stab", "final λ / gains"]
+    rows: list[list[str]] = []
+    if "test_loss" not in ds:
+        return cols, rows
+    bounds = stage_boundaries(ds)
+    for idx in np.ndindex(*ds["diverged"].shape):
+        ix = dict(zip(gdims + ["seed", "loop"], idx, strict=True))
+        cell = ds.isel(ix)
+        test = cell["test_loss"].values
+        ok = np.flatnonzero(np.isfinite(test))
+        if not ok.size:
+            continue
+        last = cell.isel(step=int(ok[-1]))
+        if "eig_closed" in cell:
+            lam = ", ".join(_fmt(z) for z in last["eig_closed"].values[:3])
+        elif "gains" in cell:
+            lam = "k = (" + ", ".join(f"{g:.3f}" for g in last["gains"].values) + ")"
+        else:
+            lam = ", ".join(_fmt(z) for z in last["eig_w"].values[:4])
+        stab = "—" if not bounds else str(bounds["ep_of_stab"][idx]) if bounds["ep_of_stab"][idx] >= 0 else "never"
+        rows.append([f"{ds[d].values[ix[d]]:g}" for d in gdims] + [
+            str(ix["seed"]), str(ds["loop"].values[ix["loop"]]),
+            "diverged" if bool(cell["diverged"]) else "ok", str(int(last["step"])),
+            f"{float(last['test_loss']):.4g}", f"{float(last['train_loss']):.4g}", stab, lam])
+    return cols, rows
+
+
+def _fmt(z: complex) -> str:
+    return f"{z.real:.3f}" if abs(z.imag) < 5e-4 else f"{z.real:.3f}{z.imag:+.3f}i"
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def reference_dir() -> Path | None:
+    """Published reference arrays (``LEARNDYN_REFERENCE_DIR`` or ``../shared/reference``), if present.
+
+    The arrays are the authors' (no license granted): they are read for comparison, never shipped.
+    """
+    env = os.environ.get("LEARNDYN_REFERENCE_DIR")
+    candidates = [Path(env)] if env else []
+    here = Path(__file__).resolve()
+    candidates += [p / "shared" / "reference" for p in (here.parents[4], here.parents[3], Path.cwd().parent)]
+    for c in candidates:
+        if (c / "closed_loop").is_dir():
+            return c / "closed_loop"
+    return None
+
+
+def figures(ds: xr.Dataset, outdir) -> list:
+    """Write the family's figures; returns their paths."""
+    from ..plots import closed_loop as cl_plots
+    from ..plots import save_figure
+
+    outdir = Path(outdir)
+    if "test_loss" not in ds:
+        return []
+    name = ds.attrs.get("experiment", "closed-loop")
+    ref = reference_dir()
+    paths = [save_figure(cl_plots.loss_curves(ds, title=f"{name} — {LABEL}", reference=ref, experiment=name),
+                         outdir / "loss.png")]
+    if "gains" in ds:
+        paths.append(save_figure(cl_plots.gain_paths(ds, reference=ref, experiment=name), outdir / "gains.png"))
+    if "eig_closed" in ds:
+        paths.append(save_figure(cl_plots.eigenvalue_paths(ds, reference=ref, experiment=name),
+                                 outdir / "eigenvalues.png"))
+    if "overlaps" in ds:
+        paths.append(save_figure(cl_plots.overlap_curves(ds), outdir / "overlaps.png"))
+    if "stage1_loss_sim" in ds:
+        paths.append(save_figure(cl_plots.stage1(ds), outdir / "stage1.png"))
+    if "probe_loss" in ds:
+        paths.append(save_figure(cl_plots.probe_curves(ds, reference=ref), outdir / "probes.png"))
+        paths.append(save_figure(cl_plots.tracking_spectrum(ds, reference=ref), outdir / "spectrum.png"))
+    return paths
