@@ -539,6 +539,7 @@ def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.D
     specs = [spec_at(spec, p) for p in grid_points(spec) for _ in range(spec.seeds)]
     n_steps = int(steps[-1] - steps[0])
     loss_out = np.full((flat_ov.shape[0], len(steps)), np.nan)
+    gram_out = np.full((flat_ov.shape[0], len(steps)), np.nan)
     eig_out = np.full((flat_ov.shape[0], len(steps), 3), np.nan, complex)
     for i, s in enumerate(specs):
         if starts[i] < 0:
@@ -552,10 +553,15 @@ def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.D
         sel = path[idx]
         loss_out[i, starts[i]:] = np.asarray(jax.vmap(f)(jnp.asarray(sel)))
         eig_out[i, starts[i]:] = theory.overlap_roots(sel)
+        gpath = np.asarray(theory.gram_descent(flat_ov[i, starts[i]], f, lr=s.train.lr, steps=max(remaining, 1),
+                                               clip=s.train.clip if s.train.clip > 0 else None))
+        gram_out[i, starts[i]:] = np.asarray(jax.vmap(f)(jnp.asarray(gpath[idx])))
     shape = tuple(sim.sizes[d] for d in gdims) + (spec.seeds,)
     dims = tuple(gdims) + ("seed",)
     out["peff_loss"] = (dims + ("step",), loss_out.reshape(shape + (len(steps),)))
     out["peff_eig"] = (dims + ("step", "eig3"), eig_out.reshape(shape + (len(steps), 3)))
+    out["gram_loss"] = (dims + ("step",), gram_out.reshape(shape + (len(steps),)))
+    out["gram_loss"].attrs.update(source="theory", long_name="full model's exact-loss clipped SGD via the Gram map (§4.6)")
     out["peff_start"] = (dims, np.where(starts >= 0, steps[np.maximum(starts, 0)], -1).reshape(shape))
     out["peff_loss"].attrs.update(source="theory", long_name="P_eff from ep_of_stab (or restart), exact loss")
     del n_steps
@@ -673,6 +679,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     if "peff_loss" in ds:
         pl = ds["peff_loss"].values
         metrics["peff_final_loss"] = per_seed(lambda ix: float(last_finite(pl[ix])))
+        metrics["peff_start_epoch"] = per_seed(lambda ix: int(ds["peff_start"].values[ix]))
     if "probe_omega" in ds.coords:
         th["probe_omega"] = ds["probe_omega"].values.tolist()
     del gdims

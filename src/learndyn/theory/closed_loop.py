@@ -311,6 +311,28 @@ def gram_overlaps(gram: Float[Array, "4 4"]) -> Float[Array, "4"]:
     return jnp.stack([gram[1, 0], gram[1, 2], gram[3, 0], gram[3, 2]])
 
 
+def gram_from_overlaps(y: Float[Array, "10"]) -> Float[Array, "4 4"]:
+    """Gram matrix of ``(m, z, u, v)`` from the ten numbers of :data:`GRAM_NAMES`."""
+    s_zm, s_zu, s_vm, s_vu, uu, zz, vv, mu, zv, mm = (y[i] for i in range(10))
+    return jnp.array([[mm, s_zm, mu, s_vm], [s_zm, zz, s_zu, zv], [mu, s_zu, uu, s_vu], [s_vm, zv, s_vu, vv]])
+
+
+def gram_descent(
+    y0: Float[Array, "10"], loss: Callable[[Array], Array], *, lr: float, steps: int, clip: float | None = 1.0
+) -> Float[Array, "steps+1 4"]:
+    """``steps`` clipped SGD steps of the full rank-1 model on an exact overlap loss, through the
+    Gram map (:func:`gram_sgd_step`); returns the overlap path ``(σ_zm, σ_zu, σ_vm, σ_vu)``."""
+    grad = jax.grad(loss)
+
+    def step(g, _):
+        g = gram_sgd_step(g, grad, lr, clip)
+        return g, gram_overlaps(g)
+
+    g0 = gram_from_overlaps(jnp.asarray(y0, float))
+    _, path = jax.lax.scan(step, g0, None, length=steps)
+    return jnp.concatenate([gram_overlaps(g0)[None], path])
+
+
 def gram_sgd_step(
     gram: Float[Array, "4 4"], overlap_grad: Callable[[Array], Array], lr: float, clip: float | None = 1.0
 ) -> Float[Array, "4 4"]:
