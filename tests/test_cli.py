@@ -39,11 +39,17 @@ def test_config_is_complete_toml(name, tmp_path):
     result = invoke("config", name)
     assert result.exit_code == 0
     data = tomllib.loads(result.output)
-    for key in ("c_star", "omega_star", "timescales", "gains"):
-        assert key in data["task"]
-    for key in ("lr", "steps", "method", "batch", "dt", "horizon"):
-        assert key in data["train"]
-    assert data["model"]["n"] > 0 and "sigma" in data["model"]
+    assert data["experiment"] == name and data["family"] == REGISTRY[name].family
+    if data["family"] == "integrate":
+        for key in ("c_star", "omega_star", "timescales", "gains"):
+            assert key in data["task"]
+        for key in ("lr", "steps", "method", "batch", "dt", "horizon"):
+            assert key in data["train"]
+        assert data["model"]["n"] > 0 and "sigma" in data["model"]
+    elif data["family"] == "closed-loop":
+        for key in ("lr", "steps", "optimizer", "clip", "batch", "horizon", "beta", "control_cost_convention"):
+            assert key in data["train"]
+        assert data["model"]["n"] > 0 and data["plant"]["kind"] in ("integrator", "tracking")
     # the printed file runs as a spec file and resolves to the same config
     f = tmp_path / "spec.toml"
     f.write_text(result.output)
