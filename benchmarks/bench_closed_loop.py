@@ -1,0 +1,143 @@
+"""learndyn vs the reference implementation of Ger & Barak, side by side on this machine.
+
+Runs, in one invocation:
+
+* the reference: the authors' PyTorch code, taken at benchmark time from a local snapshot of
+  github:yoavger/closed_loop_rnn_learning_dynamics (never copied into learndyn). The training cells
+  of `code/train_non_linear.ipynb` (1001 epochs, closed loop) and `code/tracking_task.ipynb`
+  (50 epochs) are executed as they are, with only `num_epochs` and `save_model` changed, in a
+  Python that has torch (``--reference-python``);
+* learndyn: `closed-loop-nonlinear` (closed loop, 1000 steps = epochs 0…1000) and `tracking`
+  (50 steps) with ``--seeds`` networks vmapped; every seed counts as one run.
+
+Writes the section "closed loop vs reference" of benchmarks/RESULTS.md.
+
+    python benchmarks/bench_closed_loop.py --reference-repo PATH --reference-python PY [--seeds 1 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+SECTION = "## closed loop vs reference"
+
+DRIVER = r'''
+import json, sys, time, re
+nb = json.load(open(sys.argv[1]))
+which, epochs = sys.argv[2], int(sys.argv[3])
+import torch
+cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+g = {}
+exec(cells[0], g)                      # imports (from utils import *)
+if which == "nonlinear":
+    setup = next(c for c in cells if "train_rnn(" in c and "closed_loop" in c)
+    setup = setup.split("# Plot training loss")[0]
+    setup = setup.replace("save_model = 1", "save_model = 0").replace("num_epochs=1001", f"num_epochs={epochs}")
+    t0 = time.perf_counter(); exec(setup, g); t1 = time.perf_counter()
+else:
+    gen = next(c for c in cells if "generate_sum_of_sinusoids_batch" in c and "ct_rnn_controller(" in c)
+    loop = next(c for c in cells if "Training Loop" in c and "loss.backward()" in c)
+    loop = re.sub(r"num_epochs = [0-9_]+", f"num_epochs = {epochs}", loop).replace("save_model = 1", "save_model = 0")
+    exec(gen, g)
+    t0 = time.perf_counter(); exec(loop, g); t1 = time.perf_counter()
+print(json.dumps({"seconds": t1 - t0, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+'''
+
+
+def git_file(repo: Path, path: str) -> str:
+    """A file of the reference snapshot (a work tree, or a bare mirror read with ``git show``)."""
+    if (repo / path).is_file():
+        return (repo / path).read_text()
+    return subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def run_reference(repo: Path, python: str, which: str, epochs: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "utils.py").write_text(git_file(repo, "code/utils.py"))
+        nb = "code/train_non_linear.ipynb" if which == "nonlinear" else "code/tracking_task.ipynb"
+        (tmp / "nb.ipynb").write_text(git_file(repo, nb))
+        (tmp / "driver.py").write_text(DRIVER)
+        env = {**os.environ, "MPLBACKEND": "Agg"}
+        out = subprocess.run([python, "driver.py", "nb.ipynb", which, str(epochs)], cwd=tmp, env=env,
+                             check=True, capture_output=True, text=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_learndyn(name: str, steps: int, seeds: int) -> float:
+    import learndyn
+
+    spec = learndyn.resolve_spec(name, [f"train.steps={steps}", "train.mode='closed'", "record.points=2",
+                                        "record.writes=1"], seeds=seeds)
+    learndyn.run(spec.model_copy(update={"train": spec.train.model_copy(update={"steps": 1})}))  # compile
+    t0 = time.perf_counter()
+    learndyn.run(spec)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reference-repo", default=os.environ.get(
+        "LEARNDYN_REFERENCE_REPO", "/work/.mirror/yoavger+closed_loop_rnn_learning_dynamics/repo"))
+    ap.add_argument("--reference-python", default=os.environ.get("LEARNDYN_REFERENCE_PYTHON", "/work/refvenv/bin/python"))
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--tracking-epochs", type=int, default=50)
+    args = ap.parse_args()
+    repo = Path(args.reference_repo)
+    rows = []
+    ref_nl = run_reference(repo, args.reference_python, "nonlinear", 1001)
+    ref_tr = run_reference(repo, args.reference_python, "tracking", args.tracking_epochs)
+    for seeds in args.seeds:
+        nl = run_learndyn("closed-loop-nonlinear", 1000, seeds)
+        tr = run_learndyn("tracking", args.tracking_epochs, seeds)
+        rows.append((seeds, nl, tr))
+        print(f"seeds {seeds}: non-linear {nl:.1f} s, tracking {tr:.1f} s")
+    import jax
+
+    from learndyn.results import package_versions
+
+    v = package_versions()
+    lines = [
+        SECTION,
+        "",
+        f"Written by `python benchmarks/bench_closed_loop.py` on {time.strftime('%Y-%m-%d')}.",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}; JAX devices: "
+        + ", ".join(str(d) for d in jax.devices()),
+        f"- versions: {', '.join(f'{k} {val}' for k, val in v.items())}; reference: torch {ref_nl['torch']} "
+        f"({ref_nl['threads']} threads), snapshot of yoavger/closed_loop_rnn_learning_dynamics",
+        "- reference: the notebooks' own training cells, run unchanged except `num_epochs` and `save_model`; "
+        "learndyn: `learndyn.run` of the same experiment (closed loop only, 2 recorded points, compile excluded)",
+        "",
+        "| run | reference (s) | learndyn seeds | learndyn wall (s) | learndyn s per seed | speed-up per seed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for seeds, nl, tr in rows:
+        lines.append(f"| non-linear closed loop, 1001 epochs | {ref_nl['seconds']:.1f} | {seeds} | {nl:.1f} | "
+                     f"{nl / seeds:.2f} | {ref_nl['seconds'] / (nl / seeds):.1f}× |")
+        lines.append(f"| tracking, {args.tracking_epochs} epochs | {ref_tr['seconds']:.1f} | {seeds} | {tr:.1f} | "
+                     f"{tr / seeds:.2f} | {ref_tr['seconds'] / (tr / seeds):.1f}× |")
+    lines.append("")
+    path = HERE / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if SECTION in text:
+        head, _, rest = text.partition(SECTION)
+        tail = rest.split("\n## ", 1)
+        text = head + "\n".join(lines) + ("\n## " + tail[1] if len(tail) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(lines)
+    path.write_text(text)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
