@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench install clean
+.PHONY: demo test test-slow bench bench-reference install clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -29,6 +29,13 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_integrate.py
+
+# side by side with the reference implementation of Ger & Barak: needs a local snapshot of
+# github:yoavger/closed_loop_rnn_learning_dynamics (REFERENCE_REPO) and a Python with torch
+# (REFERENCE_PYTHON); the reference code is read at run time, never copied into learndyn
+bench-reference: $(STAMP)
+	LEARNDYN_REFERENCE_REPO=$(REFERENCE_REPO) LEARNDYN_REFERENCE_PYTHON=$(REFERENCE_PYTHON) \
+	  $(PY) benchmarks/bench_closed_loop.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

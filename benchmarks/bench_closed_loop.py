@@ -74,22 +74,29 @@ def run_reference(repo: Path, python: str, which: str, epochs: int) -> dict:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_learndyn(name: str, steps: int, seeds: int) -> float:
+def run_learndyn(name: str, steps: int, seeds: int, precision: str) -> tuple[float, float]:
+    """Wall time of a whole ``learndyn.run`` (compilation included) and the steady-state time of
+    ``steps`` steps (difference of a ``2·steps`` and a ``steps`` run, compilation cancels)."""
     import learndyn
 
-    spec = learndyn.resolve_spec(name, [f"train.steps={steps}", "train.mode='closed'", "record.points=2",
-                                        "record.writes=1"], seeds=seeds)
-    learndyn.run(spec.model_copy(update={"train": spec.train.model_copy(update={"steps": 1})}))  # compile
-    t0 = time.perf_counter()
-    learndyn.run(spec)
-    return time.perf_counter() - t0
+    def wall(n: int) -> float:
+        spec = learndyn.resolve_spec(name, [f"train.steps={n}", "train.mode='closed'", "record.points=2",
+                                            "record.writes=1", f"train.precision='{precision}'"], seeds=seeds)
+        t0 = time.perf_counter()
+        learndyn.run(spec)
+        return time.perf_counter() - t0
+
+    one = wall(steps)
+    two = wall(2 * steps)
+    return one, two - one
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference-repo", default=os.environ.get(
-        "LEARNDYN_REFERENCE_REPO", "/work/.mirror/yoavger+closed_loop_rnn_learning_dynamics/repo"))
-    ap.add_argument("--reference-python", default=os.environ.get("LEARNDYN_REFERENCE_PYTHON", "/work/refvenv/bin/python"))
+    ap.add_argument("--reference-repo", default=os.environ.get("LEARNDYN_REFERENCE_REPO")
+                    or "/work/.mirror/yoavger+closed_loop_rnn_learning_dynamics/repo")
+    ap.add_argument("--reference-python", default=os.environ.get("LEARNDYN_REFERENCE_PYTHON")
+                    or "/work/refvenv/bin/python")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--tracking-epochs", type=int, default=50)
     args = ap.parse_args()
@@ -97,11 +104,12 @@ def main() -> None:
     rows = []
     ref_nl = run_reference(repo, args.reference_python, "nonlinear", 1001)
     ref_tr = run_reference(repo, args.reference_python, "tracking", args.tracking_epochs)
-    for seeds in args.seeds:
-        nl = run_learndyn("closed-loop-nonlinear", 1000, seeds)
-        tr = run_learndyn("tracking", args.tracking_epochs, seeds)
-        rows.append((seeds, nl, tr))
-        print(f"seeds {seeds}: non-linear {nl:.1f} s, tracking {tr:.1f} s")
+    for precision in ("float64", "float32"):
+        for seeds in args.seeds:
+            nl = run_learndyn("closed-loop-nonlinear", 1000, seeds, precision)
+            tr = run_learndyn("tracking", args.tracking_epochs, seeds, precision)
+            rows.append((precision, seeds, nl, tr))
+            print(f"{precision} seeds {seeds}: non-linear {nl}, tracking {tr}")
     import jax
 
     from learndyn.results import package_versions
@@ -115,17 +123,20 @@ def main() -> None:
         + ", ".join(str(d) for d in jax.devices()),
         f"- versions: {', '.join(f'{k} {val}' for k, val in v.items())}; reference: torch {ref_nl['torch']} "
         f"({ref_nl['threads']} threads), snapshot of yoavger/closed_loop_rnn_learning_dynamics",
-        "- reference: the notebooks' own training cells, run unchanged except `num_epochs` and `save_model`; "
-        "learndyn: `learndyn.run` of the same experiment (closed loop only, 2 recorded points, compile excluded)",
+        "- reference: the notebooks' own training cells (float32), run unchanged except `num_epochs` and "
+        "`save_model`; learndyn: `learndyn.run` of the same experiment (closed loop only, 2 recorded points). "
+        "*wall* includes JAX compilation; *steady* is the time of the same number of steps once compiled "
+        "(a run of twice the steps minus the run). Per seed = time / seeds.",
         "",
-        "| run | reference (s) | learndyn seeds | learndyn wall (s) | learndyn s per seed | speed-up per seed |",
-        "|---|---|---|---|---|---|",
+        "| run | reference (s) | learndyn precision | seeds | wall (s) | wall per seed | steady per seed | "
+        "speed-up per seed (wall) | speed-up per seed (steady) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for seeds, nl, tr in rows:
-        lines.append(f"| non-linear closed loop, 1001 epochs | {ref_nl['seconds']:.1f} | {seeds} | {nl:.1f} | "
-                     f"{nl / seeds:.2f} | {ref_nl['seconds'] / (nl / seeds):.1f}× |")
-        lines.append(f"| tracking, {args.tracking_epochs} epochs | {ref_tr['seconds']:.1f} | {seeds} | {tr:.1f} | "
-                     f"{tr / seeds:.2f} | {ref_tr['seconds'] / (tr / seeds):.1f}× |")
+    for precision, seeds, nl, tr in rows:
+        for label, ref, (w, st) in ((f"non-linear closed loop, 1001 epochs", ref_nl["seconds"], nl),
+                                   (f"tracking, {args.tracking_epochs} epochs", ref_tr["seconds"], tr)):
+            lines.append(f"| {label} | {ref:.1f} | {precision} | {seeds} | {w:.1f} | {w / seeds:.2f} | "
+                         f"{st / seeds:.2f} | {ref / (w / seeds):.1f}× | {ref / (st / seeds):.1f}× |")
     lines.append("")
     path = HERE / "RESULTS.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n"

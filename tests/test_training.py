@@ -133,7 +133,7 @@ def test_same_seed_same_numbers():
 def test_recording_schedule():
     steps = log_spaced_steps(4000, 100)
     assert steps[0] == 0 and steps[-1] == 4000 and len(steps) == 100
-    for total, pts in [(70000, 100), (5, 100), (40, 6), (1, 2), (300, 12)]:
+    for total, pts in [(70000, 100), (5, 100), (40, 6), (1, 2), (300, 12), (200, 2), (1000, 3)]:
         got = log_spaced_steps(total, pts)
         assert len(got) == min(pts, total + 1) and got[0] == 0 and got[-1] == total
         assert all(b > a for a, b in zip(got, got[1:]))

@@ -214,6 +214,8 @@ class ClosedLoopTrain(Strict):
     test_range: float = Field(2.0, gt=0, description="test initial states U(-a, a)")
     test_reduction: Literal["sum", "mean"] = "mean"
     gain_episodes: int = Field(10, ge=1, description="episodes for the effective-gain fit")
+    precision: Literal["float64", "float32"] = Field(
+        "float64", description="dtype of the networks and rollouts (theory is always float64)")
 
     @model_validator(mode="after")
     def _horizon(self) -> ClosedLoopTrain:
@@ -283,7 +285,7 @@ STRUCTURAL_KEYS = {"model.n", "task.kind", "train.method", "train.steps", "train
                    "model.dt", "model.tau", "plant.kind", "plant.order", "plant.dt", "plant.freqs_x",
                    "plant.freqs_y", "train.test_batch", "train.restart_step", "train.train_input",
                    "train.state_reduction", "train.control_cost_convention", "theory.exponent",
-                   "train.gain_episodes", "train.test_reduction", "plant.noise", "plant.ramp"}
+                   "train.gain_episodes", "train.test_reduction", "train.precision", "plant.noise", "plant.ramp"}
 
 
 # ----------------------------------------------------------------------------- helpers

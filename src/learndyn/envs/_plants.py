@@ -78,7 +78,7 @@ def plant_step(
     plant: LinearPlant, x: Float[Array, "... k"], u: Float[Array, "... p"], key: PRNGKeyArray | None = None
 ) -> Float[Array, "... k"]:
     """One plant step for a state ``x`` (any leading batch axes) and control ``u``."""
-    new = x @ plant.a_mat.T + u @ plant.b_mat.T
+    new = x @ plant.a_mat.T.astype(x.dtype) + u @ plant.b_mat.T.astype(x.dtype)
     if plant.noise > 0:
         if key is None:
             raise ValueError("`key` is required when the plant has process noise")

@@ -147,6 +147,10 @@ def trainable_mask(spec: ClosedLoopSpec, params):
     return LeakyController(w=True, w_in=ti, w_out=True)
 
 
+def _dtype(params):
+    return jax.tree.leaves(params)[0].dtype
+
+
 def _max_horizon(spec: ClosedLoopSpec) -> int:
     return int(max(spec.grid.get("train.horizon", [spec.train.horizon])))
 
@@ -163,8 +167,8 @@ def closed_loss_fn(spec: ClosedLoopSpec):
 
         def loss(p, d, key):
             kr, kn = jr.split(key)
-            ref = tracking_reference(kr, ref_cfg, tr.batch)
-            x0 = jnp.zeros((tr.batch, plant.state_dim))
+            ref = tracking_reference(kr, ref_cfg, tr.batch).astype(_dtype(p))
+            x0 = jnp.zeros((tr.batch, plant.state_dim), _dtype(p))
             roll = closed_loop_rollout(p, plant, x0, dyn, steps=tr.horizon, reference=ref, silent_first=False,
                                        key=kn if plant.noise > 0 else None)
             return tracking_loss(roll["x_next"], ref, plant.dt)
@@ -176,7 +180,7 @@ def closed_loss_fn(spec: ClosedLoopSpec):
 
     def loss(p, d, key):
         kx, kn = jr.split(key)
-        x0 = uniform_initial_states(kx, tr.batch, plant.state_dim, spec.plant.init_range)
+        x0 = uniform_initial_states(kx, tr.batch, plant.state_dim, spec.plant.init_range).astype(_dtype(p))
         roll = closed_loop_rollout(p, plant, x0, dyn, steps=steps, key=kn if plant.noise > 0 else None)
         return reg(roll["x"], roll["u"], horizon=d.horizon, beta=d.beta)
 
@@ -204,8 +208,8 @@ def open_loss_fn(spec: ClosedLoopSpec):
         ref_cfg = reference_of(spec)
 
         def loss(p, d, key):
-            ref = tracking_reference(key, ref_cfg, tr.batch)
-            x0 = jnp.zeros((tr.batch, plant.state_dim))
+            ref = tracking_reference(key, ref_cfg, tr.batch).astype(_dtype(p))
+            x0 = jnp.zeros((tr.batch, plant.state_dim), _dtype(p))
             teacher = closed_loop_rollout(d.teacher, plant, x0, dyn, steps=tr.horizon, reference=ref,
                                           silent_first=False)
             u_t = jax.lax.stop_gradient(teacher["u"])
@@ -217,7 +221,7 @@ def open_loss_fn(spec: ClosedLoopSpec):
     d_in = plant.c_obs.shape[0]
 
     def loss(p, d, key):
-        y = jr.normal(key, (tr.batch, tr.horizon, d_in))
+        y = jr.normal(key, (tr.batch, tr.horizon, d_in), _dtype(p))
         u_t = jax.lax.stop_gradient(open_loop_outputs(d.teacher, y, dyn))
         return imitation_loss(open_loop_outputs(p, y, dyn), u_t, plant.dt, "sum")
 
@@ -261,7 +265,7 @@ def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", pre
         params = previous.built.problem.params  # the closed-loop epoch-0 weights
     else:
         nets = [init_controller(s, keys[i]) for s in specs for i in range(spec.seeds)]
-        params = jax.tree.map(lambda *a: jnp.stack(a), *nets)
+        params = jax.tree.map(lambda *a: jnp.stack(a).astype(tr.precision), *nets)
     teacher = previous.state.params if phase == "open" else None
     beta = jnp.asarray([s.train.beta for s in specs for _ in range(spec.seeds)], float)
     horizon = jnp.asarray([s.train.horizon for s in specs for _ in range(spec.seeds)], float)

@@ -166,6 +166,8 @@ def log_spaced_steps(total: int, points: int) -> list[int]:
     """``min(points, total + 1)`` log-spaced integer steps in ``[0, total]``, with 0 and ``total``."""
     if points >= total + 1:
         return list(range(total + 1))
+    if points <= 2:
+        return [0, total]
     k = points - 1
     raw = np.unique(np.round(np.geomspace(1, total, k)).astype(int))
     while raw.size < points - 1:  # rounding merges the first steps; ask for more until enough

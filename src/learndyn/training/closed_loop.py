@@ -75,7 +75,7 @@ def closed_loop_rollout(
     def step(carry, inp):
         x, h = carry
         t, r, k, c = inp
-        s = jnp.concatenate([x @ plant.c_obs.T, r], axis=-1)
+        s = jnp.concatenate([x @ plant.c_obs.T.astype(x.dtype), r.astype(x.dtype)], axis=-1)
         h_new = controller_update(dyn, w, m, h, s)
         if silent_first:
             h_new = jnp.where(t == 0, h, h_new)
