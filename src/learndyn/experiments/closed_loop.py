@@ -666,12 +666,12 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         open_test = ds["test_loss"].isel(loop=1).values
         closed_test = ds["test_loss"].isel(loop=0).values
 
-        def peak(ix):
-            x = open_test[ix]
-            if not np.isfinite(x).any():
+        def peak(ix):  # the epoch where the open student is worst relative to the closed loop
+            ratio = open_test[ix] / closed_test[ix]
+            if not np.isfinite(ratio).any():
                 return None, None, None
-            i = int(np.nanargmax(x))
-            return float(x[i]), int(steps[i]), float(x[i] / closed_test[ix][i])
+            i = int(np.nanargmax(ratio))
+            return float(open_test[ix][i]), int(steps[i]), float(ratio[i])
 
         metrics["open_peak_test_loss"] = per_seed(lambda ix: peak(ix)[0])
         metrics["open_peak_epoch"] = per_seed(lambda ix: peak(ix)[1])
