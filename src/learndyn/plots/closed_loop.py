@@ -156,8 +156,9 @@ def eigenvalue_paths(ds: xr.Dataset, *, reference: Path | None = None, experimen
                 sc = ax.scatter(lam[:, j].real, lam[:, j].imag, c=np.log10(np.maximum(steps, 1)), s=6, cmap="viridis")
         fig.colorbar(sc, ax=axes[1], label="log10 epoch")
         if "peff_eig" in ds:
-            pe = ds["peff_eig"].isel(seed=0).values
-            axes[1].plot(pe[:, 0].real, np.abs(pe[:, 0].imag), "k:", lw=1.2, label="P_eff from ep_of_stab")
+            pe = ds["peff_eig"].isel(seed=0).values.reshape(-1)
+            pe = pe[np.isfinite(pe)]
+            axes[1].scatter(pe.real, np.abs(pe.imag), s=2, color="k", label="P_eff from ep_of_stab (all roots)")
     axes[0].set_title("closed-loop spectrum over training (seed 0)", fontsize=10)
     axes[1].set_title("zoom near λ = 1", fontsize=10)
     axes[1].set_xlim(0.3, 1.2)
