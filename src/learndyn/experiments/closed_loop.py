@@ -590,21 +590,25 @@ def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.D
 
 
 def _acquisitions(probe: np.ndarray, steps: np.ndarray, threshold: float = 1.0, window: int = 51):
-    """First epoch where the centred moving average (``window`` epochs) of a probe loss is < 1."""
+    """First recorded epoch where the centred moving average of a probe loss is < ``threshold``.
+
+    The average runs over the records within ``±window//2`` epochs (the reference reading: a
+    centred 51-epoch moving average, science §5.6), so it also works on sparse records.
+    """
+    half = window // 2
+    steps = np.asarray(steps)
     out = []
     for k in range(probe.shape[-1]):
         x = probe[:, k]
-        ok = np.isfinite(x)
-        if ok.sum() < window:
-            smooth = x
-        else:
-            kernel = np.ones(window) / window
-            smooth = np.convolve(np.where(ok, x, np.inf), kernel, mode="same")
-            half = window // 2
-            smooth[:half] = np.inf
-            smooth[-half:] = x[-half:]
-        hit = np.flatnonzero(smooth < threshold)
-        out.append(int(steps[hit[0]]) if hit.size else None)
+        hit = None
+        for i, e in enumerate(steps):
+            sel = (np.abs(steps - e) <= half) & np.isfinite(x)
+            if e < half or not sel.any():
+                continue
+            if float(np.mean(x[sel])) < threshold:
+                hit = int(e)
+                break
+        out.append(hit)
     return out
 
 
