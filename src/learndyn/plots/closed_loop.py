@@ -38,13 +38,18 @@ def loss_curves(ds: xr.Dataset, *, title: str, reference: Path | None = None, ex
     steps = ds["step"].values
     x = np.maximum(steps, 0.8)
     gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
+    ylabel = "closed-loop test loss"
     if gdims:  # sweep: one colour per grid value, seeds thin
         dim = gdims[0]
         colors = seed_colors(ds.sizes[dim])
+        # with P_eff theory, compare like with like: the exact training loss of both
+        var = "exact_loss" if "peff_loss" in ds and "exact_loss" in ds else "test_loss"
+        if var == "exact_loss":
+            ylabel = "exact expected training loss (solid: full model, dotted: P_eff)"
         for i, v in enumerate(ds[dim].values):
             cell = ds.isel({dim: i, **{d: 0 for d in gdims[1:]}})
             for s in range(ds.sizes["seed"]):
-                ax.plot(x, cell["test_loss"].isel(seed=s, loop=0), color=colors[i], lw=1,
+                ax.plot(x, cell[var].isel(seed=s, loop=0), color=colors[i], lw=1,
                         label=f"{dim}={v:g}" if s == 0 else None)
             if "peff_loss" in cell:
                 ax.plot(x, cell["peff_loss"].isel(seed=0), color=colors[i], ls=":", lw=1.5)
@@ -72,7 +77,7 @@ def loss_curves(ds: xr.Dataset, *, title: str, reference: Path | None = None, ex
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("closed-loop test loss")
+    ax.set_ylabel(ylabel, fontsize=10)
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     return fig
