@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import learndyn
-from learndyn.experiments.closed_loop import _acquisitions, stage_boundaries
+from learndyn.analysis import acquisition_epochs
+from learndyn.experiments.closed_loop import stage_boundaries
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +78,7 @@ def test_tracking_frequency_order():
     omegas = ds["probe_omega"].values
     ordered = 0
     for s in range(5):
-        acq = _acquisitions(ds["probe_loss"].isel(seed=s, loop=0).values, steps)
+        acq = acquisition_epochs(ds["probe_loss"].isel(seed=s, loop=0).values, steps)
         if all(a is not None for a in acq) and acq == sorted(acq):
             ordered += 1
         for k, a in enumerate(acq):

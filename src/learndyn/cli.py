@@ -95,7 +95,7 @@ def run(
         task = bar.add_task(spec.experiment, total=spec.train.steps)
         ds = run_experiment(
             spec, out, resume=resume, force=force,
-            progress=lambda step, total: bar.update(task, completed=step),
+            progress=lambda step, total: bar.update(task, completed=step, total=total),
             warn=lambda msg: err_console.print(f"[yellow]warning:[/] {msg}", highlight=False),
         )
         bar.update(task, completed=spec.train.steps)

@@ -433,6 +433,16 @@ def grid_points(spec: BaseSpec) -> list[dict[str, float]]:
     return [dict(zip(keys, vals, strict=True)) for vals in itertools.product(*spec.grid.values())] or [{}]
 
 
+def grid_dims(spec: BaseSpec, reserved: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """Dimension name per grid key: the last component (``sigma``), or the full dotted key when
+    that name is taken by another grid key or is one of the family's ``reserved`` dim names."""
+    names: dict[str, str] = {}
+    for key in spec.grid:
+        short = key.rsplit(".", 1)[-1]
+        names[short if short not in names and short not in reserved else key] = key
+    return names
+
+
 def spec_at(spec: BaseSpec, point: dict[str, float]) -> BaseSpec:
     """The spec of one grid point (grid removed, point values set)."""
     data = spec.model_dump()

@@ -1,5 +1,6 @@
 """Analysis of recorded networks: spectra, outliers, residues, weight-change diagnostics."""
 
+from ._acquisition import acquisition_epochs as acquisition_epochs
 from ._spectra import (
     count_outliers as count_outliers,
     escape_step as escape_step,

@@ -66,9 +66,10 @@ class PhaseResult:
     state: Any
 
 
-def _phases(family: ModuleType, spec: BaseSpec) -> list[str]:
-    """A family trains in one phase unless it lists several (e.g. closed loop, then open loop)."""
-    return list(family.phases(spec)) if hasattr(family, "phases") else ["main"]
+def _phases(family: ModuleType, spec: BaseSpec) -> list[tuple[str, int]]:
+    """``(name, steps)`` per phase: one phase of ``train.steps`` unless the family lists several
+    (e.g. closed loop, then open loop)."""
+    return list(family.phases(spec)) if hasattr(family, "phases") else [("main", spec.train.steps)]
 
 
 def run(
@@ -120,13 +121,10 @@ def run(
     ckpt_phase = int(ckpt.get("phase", 0)) if ckpt else -1
     pause = float(os.environ.get("LEARNDYN_DEBUG_PAUSE_AFTER_WRITE", "0") or 0)
     done: list[PhaseResult] = []
-    grand_total = None
+    grand_total = sum(steps for _, steps in phases)
     offset = 0
-    for index, phase in enumerate(phases):
+    for index, (phase, total) in enumerate(phases):
         built = family.build(spec, record_steps=None, phase=phase, previous=done[-1] if done else None)
-        total = built.total
-        if grand_total is None:
-            grand_total = total * len(phases)
         if index < ckpt_phase:  # finished before the checkpoint: restore, do not retrain
             prefix = f"p{index}_"
             sub = {k[len(prefix):]: v for k, v in ckpt.items() if k.startswith(prefix)}

@@ -29,7 +29,8 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..config import ClosedLoopSpec, grid_points, spec_at
+from ..analysis import acquisition_epochs
+from ..config import ClosedLoopSpec, grid_dims, grid_points, spec_at
 from ..envs import TrackingReference, k_integrator, probe_reference, tracking_plant, tracking_reference
 from ..models import (
     LeakyController,
@@ -41,7 +42,7 @@ from ..models import (
     set_zm_overlap,
 )
 from ..theory import closed_loop as theory
-from ..training import EngineOutput, Problem, TrainState, log_spaced_steps
+from ..training import Problem, TrainState, gradient_engine, log_spaced_steps
 from ..training.closed_loop import (
     ControllerDynamics,
     RegulationLoss,
@@ -74,7 +75,6 @@ class Built:
     phase: str
     problem: Problem
     record_steps: list[int]
-    total: int
     step_offset: int
     grid_dims: dict[str, str]
     grid_values: dict[str, list[float]]
@@ -85,21 +85,20 @@ class Built:
 _PHASE_TAG = {"pretrain": 5, "closed": 7, "open": 11}
 
 
-def phases(spec: ClosedLoopSpec) -> list[str]:
-    """``pretrain`` (if restarting), ``closed``, and ``open`` for closed-vs-open runs."""
-    out = ["pretrain"] if spec.train.restart_step else []
-    out.append("closed")
+def _phase_span(spec: ClosedLoopSpec, phase: str) -> tuple[int, int]:
+    """``(steps, first epoch)`` of a phase: ``pretrain`` covers ``[0, restart_step)``, the loops the rest."""
+    if phase == "pretrain":
+        return spec.train.restart_step, 0
+    return spec.train.steps - spec.train.restart_step, spec.train.restart_step
+
+
+def phases(spec: ClosedLoopSpec) -> list[tuple[str, int]]:
+    """``(name, steps)``: ``pretrain`` (if restarting), ``closed``, and ``open`` for closed-vs-open runs."""
+    names = ["pretrain"] if spec.train.restart_step else []
+    names.append("closed")
     if spec.train.mode == "closed_vs_open":
-        out.append("open")
-    return out
-
-
-def _grid_dims(spec) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for key in spec.grid:
-        short = key.rsplit(".", 1)[-1]
-        names[short if short not in names and short not in _RESERVED else key] = key
-    return names
+        names.append("open")
+    return [(name, _phase_span(spec, name)[0]) for name in names]
 
 
 # ----------------------------------------------------------------------------- system pieces
@@ -228,16 +227,6 @@ def open_loss_fn(spec: ClosedLoopSpec):
     return loss
 
 
-def _engine(loss):
-    def engine(p, d, key):
-        value, grad = jax.value_and_grad(loss)(p, d, key)
-        finite = jnp.isfinite(value) & jnp.all(jnp.stack(
-            [jnp.all(jnp.isfinite(g)) for g in jax.tree.leaves(grad)]))
-        return EngineOutput(value, grad, finite, jnp.zeros(()), jax.tree.map(jnp.zeros_like, grad))
-
-    return engine
-
-
 # ----------------------------------------------------------------------------- build
 
 
@@ -253,19 +242,17 @@ def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", pre
     if phase == "pretrain":
         base = spec.model_copy(update={"grid": {}})
         points, specs = [{}], [base]
-        total, offset = tr.restart_step, 0
     else:
         points = grid_points(spec)
         specs = [spec_at(spec, p) for p in points]
-        total, offset = tr.steps - tr.restart_step, tr.restart_step
     n_pts = len(points)
     if phase == "closed" and previous is not None:  # continue from the pre-trained seeds
         params = jax.tree.map(lambda x: jnp.concatenate([x] * n_pts), previous.state.params)
     elif phase == "open":
         params = previous.built.problem.params  # the closed-loop epoch-0 weights
     else:
-        nets = [init_controller(s, keys[i]) for s in specs for i in range(spec.seeds)]
-        params = jax.tree.map(lambda *a: jnp.stack(a).astype(tr.precision), *nets)
+        per_point = [jax.vmap(lambda k, s=s: init_controller(s, k))(keys) for s in specs]
+        params = jax.tree.map(lambda *a: jnp.concatenate(a).astype(tr.precision), *per_point)
     teacher = previous.state.params if phase == "open" else None
     beta = jnp.asarray([s.train.beta for s in specs for _ in range(spec.seeds)], float)
     horizon = jnp.asarray([s.train.horizon for s in specs for _ in range(spec.seeds)], float)
@@ -274,13 +261,14 @@ def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", pre
     problem = Problem(
         params=params, data=NetData(beta, horizon, teacher), lr=lrs,
         keys=jnp.concatenate([jax.vmap(lambda k: jr.fold_in(k, _PHASE_TAG[phase]))(noise_keys)] * n_pts),
-        engine=_engine(loss), trainable=trainable_mask(spec, jax.tree.map(lambda x: x[0], params)),
+        engine=gradient_engine(loss), trainable=trainable_mask(spec, jax.tree.map(lambda x: x[0], params)),
         optimizer=tr.optimizer, clip=tr.clip if tr.clip > 0 else None,
     )
+    total, offset = _phase_span(spec, phase)
     if record_steps is None:
         record_steps = [total] if phase == "pretrain" else log_spaced_steps(total, spec.record.points)
-    gd = _grid_dims(spec) if phase != "pretrain" else {}
-    built = Built(spec, phase, problem, list(record_steps), total, offset, gd,
+    gd = grid_dims(spec, _RESERVED) if phase != "pretrain" else {}
+    built = Built(spec, phase, problem, list(record_steps), offset, gd,
                   {d: list(spec.grid[k]) for d, k in gd.items()}, warnings)
     built.observe = _make_observer(built, loss)
     return built
@@ -306,8 +294,7 @@ def _test_metric_fn(spec: ClosedLoopSpec):
 
     def metric(p, d):
         roll = closed_loop_rollout(p, plant, x0, dyn, steps=steps)
-        live = (jnp.arange(steps) < d.horizon).astype(float)
-        per_t = jnp.mean(jnp.sum(roll["x"] ** 2, -1), axis=0) * live
+        per_t = jnp.mean(jnp.sum(roll["x"] ** 2, -1), axis=0) * RegulationLoss.live(steps, d.horizon)
         return jnp.sum(per_t) / (d.horizon if tr.test_reduction == "mean" else 1.0)
 
     return metric
@@ -413,6 +400,16 @@ _EXTRA_DIMS = {"gains": ("gain",), "eig_gain": ("eig2",), "eig_closed": ("eig",)
                "probe_loss": ("probe",), "eig_w": ("unit",)}
 
 
+def _pad_steps(arr: np.ndarray, n_steps: int) -> np.ndarray:
+    """Pad the step axis (1) with NaN to ``n_steps`` (a partial run's future records)."""
+    pad = n_steps - arr.shape[1]
+    if pad <= 0:
+        return arr
+    dtype = complex if arr.dtype.kind == "c" else float
+    fill = np.full((arr.shape[0], pad) + arr.shape[2:], np.nan, dtype=dtype)
+    return np.concatenate([arr.astype(dtype), fill], axis=1)
+
+
 def to_dataset(phase_results) -> xr.Dataset:
     """Label the records: dims ``(*grid, seed, loop, step, ...)``, ``loop`` = closed / open."""
     looped = [r for r in phase_results if r.built.phase in ("closed", "open")]
@@ -429,25 +426,16 @@ def to_dataset(phase_results) -> xr.Dataset:
     names = list(looped[0].records[0]) if looped[0].records else []
     data_vars: dict[str, Any] = {}
     for name in names:
-        per_loop = []
-        for li, _ in enumerate(loops):
-            if li < len(looped) and looped[li].records:
-                arr = np.stack([r[name] for r in looped[li].records], axis=1)
-            else:
-                ref = np.stack([r[name] for r in looped[0].records], axis=1)
-                arr = np.full(ref.shape, np.nan, dtype=ref.dtype if ref.dtype.kind == "c" else float)
-                arr = arr[:, :0]
-            pad = len(steps) - arr.shape[1]
-            if pad > 0:
-                fill = np.full((arr.shape[0], pad) + arr.shape[2:], np.nan,
-                               dtype=complex if arr.dtype.kind == "c" else float)
-                arr = np.concatenate([arr.astype(fill.dtype), fill], axis=1)
-            per_loop.append(arr)
-        stacked = np.stack(per_loop, axis=1)  # (net, loop, step, ...)
+        closed = np.stack([r[name] for r in looped[0].records], axis=1)  # (net, step, ...)
+        per_loop = [closed]
+        for li in range(1, len(loops)):  # a loop not trained yet is all NaN
+            recs = looped[li].records if li < len(looped) else []
+            per_loop.append(np.stack([r[name] for r in recs], axis=1) if recs else closed[:, :0])
+        stacked = np.stack([_pad_steps(a, len(steps)) for a in per_loop], axis=1)  # (net, loop, step, ...)
         data_vars[name] = (gdims + ("seed", "loop", "step") + _EXTRA_DIMS.get(name, ()),
                            stacked.reshape(net_shape + stacked.shape[1:]))
     div, div_step = [], []
-    for li, _ in enumerate(loops):
+    for li in range(len(loops)):
         if li < len(looped):
             div.append(np.asarray(looped[li].state.diverged))
             div_step.append(np.asarray(looped[li].state.diverged_step) + main.step_offset)
@@ -541,7 +529,6 @@ def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.D
         for i, e in enumerate(bounds["ep_of_stab"].reshape(-1)):
             starts[i] = np.searchsorted(steps, e) if e >= 0 else -1
     specs = [spec_at(spec, p) for p in grid_points(spec) for _ in range(spec.seeds)]
-    n_steps = int(steps[-1] - steps[0])
     loss_out = np.full((flat_ov.shape[0], len(steps)), np.nan)
     gram_out = np.full((flat_ov.shape[0], len(steps)), np.nan)
     eig_out = np.full((flat_ov.shape[0], len(steps), 3), np.nan, complex)
@@ -568,7 +555,6 @@ def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.D
     out["gram_loss"].attrs.update(source="theory", long_name="full model's exact-loss clipped SGD via the Gram map (§4.6)")
     out["peff_start"] = (dims, np.where(starts >= 0, steps[np.maximum(starts, 0)], -1).reshape(shape))
     out["peff_loss"].attrs.update(source="theory", long_name="P_eff from ep_of_stab (or restart), exact loss")
-    del n_steps
     # stage 1: geometric loss vs the full model with controlled σ_zm (seed-0 initial network)
     scan = np.array([-0.5, -0.3, -0.1, -0.05, -0.03, -0.005, 0.005, 0.03, 0.1, 0.2, 0.3])
     base = init_controller(spec.model_copy(update={"grid": {}}), jr.split(jr.key(spec.seed), spec.seeds)[0])
@@ -589,34 +575,10 @@ def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.D
 # ----------------------------------------------------------------------------- summary
 
 
-def _acquisitions(probe: np.ndarray, steps: np.ndarray, threshold: float = 1.0, window: int = 51):
-    """First recorded epoch where the centred moving average of a probe loss is < ``threshold``.
-
-    The average runs over the records within ``±window//2`` epochs (the reference reading: a
-    centred 51-epoch moving average, science §5.6), so it also works on sparse records.
-    """
-    half = window // 2
-    steps = np.asarray(steps)
-    out = []
-    for k in range(probe.shape[-1]):
-        x = probe[:, k]
-        hit = None
-        for i, e in enumerate(steps):
-            sel = (np.abs(steps - e) <= half) & np.isfinite(x)
-            if e < half or not sel.any():
-                continue
-            if float(np.mean(x[sel])) < threshold:
-                hit = int(e)
-                break
-        out.append(hit)
-    return out
-
-
 def summarize(ds: xr.Dataset) -> dict[str, Any]:
     """``metrics`` per seed (nested by grid dims) and ``theory`` values for summary.json."""
     if "test_loss" not in ds:
         return {"status": [], "metrics": {}, "theory": {}}
-    gdims = list(ds.attrs.get("grid_keys", {}))
     steps = ds["step"].values
     bounds = stage_boundaries(ds)
     closed = ds.sel(loop="closed")
@@ -661,7 +623,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
             m[f"{prefix}final_train_loss"] = per_seed(lambda ix: float(last_finite(tl[ix])))
         if "probe_loss" in sub:
             pl = sub["probe_loss"].values
-            m[f"{prefix}acquisition_epochs"] = per_seed(lambda ix: _acquisitions(pl[ix], steps))
+            m[f"{prefix}acquisition_epochs"] = per_seed(lambda ix: acquisition_epochs(pl[ix], steps))
         return m
 
     metrics = loop_metrics(0, "")
@@ -690,7 +652,6 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         metrics["peff_start_epoch"] = per_seed(lambda ix: int(ds["peff_start"].values[ix]))
     if "probe_omega" in ds.coords:
         th["probe_omega"] = ds["probe_omega"].values.tolist()
-    del gdims
     return {"status": status, "metrics": metrics, "theory": th}
 
 

@@ -18,9 +18,9 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..config import SurrogateSpec, grid_points, spec_at
+from ..config import SurrogateSpec, grid_dims, grid_points, spec_at
 from ..theory import closed_loop as theory
-from ..training import EngineOutput, Problem, log_spaced_steps
+from ..training import Problem, gradient_engine, log_spaced_steps
 
 LABEL = "surrogate L_α of Ger & Barak (arXiv 2505.13567), §4.5"
 
@@ -31,7 +31,6 @@ class Built:
     phase: str
     problem: Problem
     record_steps: list[int]
-    total: int
     grid_dims: dict[str, str]
     grid_values: dict[str, list[float]]
     warnings: list[str] = field(default_factory=list)
@@ -50,17 +49,13 @@ def build(spec: SurrogateSpec, *, record_steps=None, phase: str = "main", previo
     x0 = jnp.asarray(np.stack([start_overlaps(s.theory) for s in specs]))
     exponent = spec.theory.exponent
 
-    def engine(x, alpha, key):
-        value, grad = jax.value_and_grad(lambda y: theory.surrogate_loss(y, alpha, exponent))(x)
-        ok = jnp.isfinite(value) & jnp.all(jnp.isfinite(grad))
-        return EngineOutput(value, grad, ok, jnp.zeros(()), jnp.zeros_like(grad))
-
     problem = Problem(params=x0, data=alphas, lr=jnp.asarray([s.train.lr for s in specs], float),
-                      keys=jr.split(jr.key(spec.seed), len(specs)), engine=engine,
+                      keys=jr.split(jr.key(spec.seed), len(specs)),
+                      engine=gradient_engine(lambda x, alpha, key: theory.surrogate_loss(x, alpha, exponent)),
                       optimizer=spec.train.optimizer, clip=spec.train.clip if spec.train.clip > 0 else None)
     steps = record_steps or log_spaced_steps(spec.train.steps, spec.record.points)
-    dims = {k.rsplit(".", 1)[-1]: k for k in spec.grid}
-    built = Built(spec, phase, problem, list(steps), spec.train.steps, dims,
+    dims = grid_dims(spec, {"seed", "step", "ov"})
+    built = Built(spec, phase, problem, list(steps), dims,
                   {d: list(spec.grid[k]) for d, k in dims.items()})
     loss = jax.jit(jax.vmap(lambda x, a: theory.surrogate_loss(x, a, exponent)))
     built.observe = lambda st: {"overlaps": np.asarray(st.params), "loss": np.asarray(loss(st.params, alphas))}

@@ -34,7 +34,7 @@ from ..analysis import (
     track_backward,
     weight_change,
 )
-from ..config import IntegrateSpec, grid_points, spec_at
+from ..config import IntegrateSpec, grid_dims, grid_points, spec_at
 from ..models import LinearRNN, init_linear_rnn, two_neuron_init
 from ..tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
 from ..theory import integrate as theory
@@ -77,21 +77,9 @@ class Built:
     warnings: list[str]
     observe: Any = None
 
-    @property
-    def total(self) -> int:
-        return self.spec.train.steps
-
 
 _RESERVED = {"seed", "step", "eig", "mode", "sv", "tau", "lr", "horizon", "neuron2", "tau_theory"}
 
-
-def _grid_dims(spec) -> dict[str, str]:
-    """Dimension name per grid key: the last component (``sigma``), or the full key on a clash."""
-    names: dict[str, str] = {}
-    for key in spec.grid:
-        short = key.rsplit(".", 1)[-1]
-        names[short if short not in names and short not in _RESERVED else key] = key
-    return names
 
 
 def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: str = "main",
@@ -173,9 +161,10 @@ def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: 
         engine=engine, trainable=trainable, optimizer=tr.optimizer,
     )
     w0 = np.asarray(params.w)
+    dims = grid_dims(spec, _RESERVED)
     built = Built(
-        spec=spec, problem=problem, record_steps=record_steps, grid_dims=_grid_dims(spec),
-        grid_values={d: list(spec.grid[k]) for d, k in _grid_dims(spec).items()},
+        spec=spec, problem=problem, record_steps=record_steps, grid_dims=dims,
+        grid_values={d: list(spec.grid[k]) for d, k in dims.items()},
         w0=w0, q0=conserved_matrix(w0, np.asarray(params.u), np.asarray(params.v)),
         sigma=np.asarray(sigmas), target_eigs=np.asarray(teigs), horizon=horizon_arr,
         unstable_init=unstable_arr, warnings=warnings,
@@ -316,7 +305,7 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
     * ``initial_loss_theory`` (§2.3), ``plateau_loss``, ``plateau_lambda`` (§3.8, multiscale).
     """
     points = grid_points(spec)
-    gdims = _grid_dims(spec)
+    gdims = grid_dims(spec, _RESERVED)
     steps = np.asarray(phases[-1].built.record_steps)
     specs = [spec_at(spec, p) for p in points]
     lrs = np.array([

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from ..analysis import acquisition_epochs
 from ..theory import closed_loop as theory
 from ._style import THEORY, figure, seed_colors
 
@@ -222,16 +223,19 @@ def stage1(ds: xr.Dataset):
     return fig
 
 
-def probe_curves(ds: xr.Dataset, *, reference: Path | None = None):
-    """Per-frequency probe loss over training (closed loop), acquisition markers, published grey."""
-    from ..experiments.closed_loop import _acquisitions
-
-    fig, ax = figure(figsize=(8, 4.6))
-    steps = ds["step"].values
+def _seed0_probes(ds: xr.Dataset):
+    """Seed 0's closed loop, probe frequencies, their colours and acquisition epochs."""
     cell = ds.isel(seed=0, loop=0)
     omegas = ds["probe_omega"].values
-    colors = seed_colors(len(omegas))
-    acq = _acquisitions(cell["probe_loss"].values, steps)
+    acq = acquisition_epochs(cell["probe_loss"].values, ds["step"].values)
+    return cell, omegas, seed_colors(len(omegas)), acq
+
+
+def probe_curves(ds: xr.Dataset, *, reference: Path | None = None):
+    """Per-frequency probe loss over training (closed loop), acquisition markers, published grey."""
+    fig, ax = figure(figsize=(8, 4.6))
+    steps = ds["step"].values
+    cell, omegas, colors, acq = _seed0_probes(ds)
     for k, w in enumerate(omegas):
         ax.plot(np.maximum(steps, 0.8), cell["probe_loss"].isel(probe=k), color=colors[k], label=f"ω{k + 1} = {w:.3f}")
         if acq[k] is not None:
@@ -253,14 +257,8 @@ def probe_curves(ds: xr.Dataset, *, reference: Path | None = None):
 
 def tracking_spectrum(ds: xr.Dataset, *, reference: Path | None = None):
     """eig(W) at the acquisition epochs of seed 0, with the probe frequencies as horizontal lines."""
-    from ..experiments.closed_loop import _acquisitions
-
     fig, ax = figure(figsize=(6.5, 5))
-    steps = ds["step"].values
-    cell = ds.isel(seed=0, loop=0)
-    omegas = ds["probe_omega"].values
-    acq = _acquisitions(cell["probe_loss"].values, steps)
-    colors = seed_colors(len(omegas))
+    cell, omegas, colors, acq = _seed0_probes(ds)
     for k, a in enumerate(acq):
         if a is None:
             continue

@@ -1,6 +1,6 @@
 """Training: gradient engines (exact, sampled), optimisers and the one trainer."""
 
-from ._engine_output import EngineOutput as EngineOutput
+from ._engine_output import EngineOutput as EngineOutput, gradient_engine as gradient_engine
 from ._exact import (
     euler_discrete_loss_and_grad as euler_discrete_loss_and_grad,
     exact_loss as exact_loss,

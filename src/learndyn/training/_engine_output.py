@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import equinox as eqx
+import jax
+import jax.numpy as jnp
 
 from .._types import Array, Bool, Float
 
@@ -25,3 +28,16 @@ class EngineOutput(eqx.Module):
     ok: Bool[Array, ""]
     loss_se: Float[Array, ""]
     grad_se: Any
+
+
+def gradient_engine(loss: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], EngineOutput]:
+    """An engine from a differentiable ``loss(params, data, key)``: ``jax.value_and_grad``, with
+    ``ok`` false when the loss or any gradient entry is non-finite (no Monte-Carlo errors)."""
+
+    def engine(params, data, key) -> EngineOutput:
+        value, grad = jax.value_and_grad(loss)(params, data, key)
+        leaves_ok = [jnp.all(jnp.isfinite(g)) for g in jax.tree.leaves(grad)]
+        ok = jnp.isfinite(value) & jnp.all(jnp.stack(leaves_ok))
+        return EngineOutput(value, grad, ok, jnp.zeros_like(value), jax.tree.map(jnp.zeros_like, grad))
+
+    return engine

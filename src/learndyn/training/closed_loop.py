@@ -119,18 +119,21 @@ class RegulationLoss:
     beta: float = 0.0
     convention: str = "per_sample"
 
+    @staticmethod
+    def live(steps: int, horizon=None) -> Array:
+        """1 for the steps inside the loss horizon, 0 after it (all ones without a horizon)."""
+        return jnp.ones(steps) if horizon is None else (jnp.arange(steps) < horizon).astype(float)
+
     def state_weights(self, steps: int, horizon=None) -> Array:
         """Per-step weights ``w_t`` of ``½‖x_t‖²`` (``horizon ≤ steps`` masks later steps)."""
-        t = jnp.arange(steps)
-        live = jnp.ones(steps) if horizon is None else (t < horizon).astype(float)
+        live = self.live(steps, horizon)
         if self.state_reduction == "mean":
             return live / (steps if horizon is None else horizon)
         return live * self.dt
 
     def control_weights(self, steps: int, horizon=None) -> Array:
-        t = jnp.arange(steps)
-        live = jnp.ones(steps) if horizon is None else (t < horizon).astype(float)
-        return live * self.dt
+        """Per-step weights ``dt`` of ``‖u_t‖²`` inside the horizon."""
+        return self.live(steps, horizon) * self.dt
 
     def __call__(self, x, u, horizon=None, beta=None):
         beta = self.beta if beta is None else beta
