@@ -42,7 +42,7 @@ from ..models import (
     set_zm_overlap,
 )
 from ..theory import closed_loop as theory
-from ..training import Problem, TrainState, gradient_engine, log_spaced_steps
+from ..training import Problem, TrainState, gradient_engine, recorded_steps
 from ..training.closed_loop import (
     ControllerDynamics,
     RegulationLoss,
@@ -266,7 +266,7 @@ def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", pre
     )
     total, offset = _phase_span(spec, phase)
     if record_steps is None:
-        record_steps = [total] if phase == "pretrain" else log_spaced_steps(total, spec.record.points)
+        record_steps = [total] if phase == "pretrain" else recorded_steps(total, spec.record)
     gd = grid_dims(spec, _RESERVED) if phase != "pretrain" else {}
     built = Built(spec, phase, problem, list(record_steps), offset, gd,
                   {d: list(spec.grid[k]) for d, k in gd.items()}, warnings)

@@ -20,7 +20,7 @@ import xarray as xr
 
 from ..config import SurrogateSpec, grid_dims, grid_points, spec_at
 from ..theory import closed_loop as theory
-from ..training import Problem, gradient_engine, log_spaced_steps
+from ..training import Problem, gradient_engine, recorded_steps
 
 LABEL = "surrogate L_α of Ger & Barak (arXiv 2505.13567), §4.5"
 
@@ -53,7 +53,7 @@ def build(spec: SurrogateSpec, *, record_steps=None, phase: str = "main", previo
                       keys=jr.split(jr.key(spec.seed), len(specs)),
                       engine=gradient_engine(lambda x, alpha, key: theory.surrogate_loss(x, alpha, exponent)),
                       optimizer=spec.train.optimizer, clip=spec.train.clip if spec.train.clip > 0 else None)
-    steps = record_steps or log_spaced_steps(spec.train.steps, spec.record.points)
+    steps = record_steps or recorded_steps(spec.train.steps, spec.record)
     dims = grid_dims(spec, {"seed", "step", "ov"})
     built = Built(spec, phase, problem, list(steps), dims,
                   {d: list(spec.grid[k]) for d, k in dims.items()})

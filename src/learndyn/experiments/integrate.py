@@ -43,7 +43,7 @@ from ..training import (
     SampledWindow,
     TrainState,
     exact_loss_and_grad,
-    log_spaced_steps,
+    recorded_steps,
     sampled_loss_and_grad,
     train,
     window_from_horizon,
@@ -89,7 +89,7 @@ def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: 
     One phase; ``record_steps`` defaults to ``record.points`` log-spaced steps.
     """
     if record_steps is None:
-        record_steps = log_spaced_steps(spec.train.steps, spec.record.points)
+        record_steps = recorded_steps(spec.train.steps, spec.record)
     points = grid_points(spec)
     keys = jr.split(jr.key(spec.seed), spec.seeds)
     noise_keys = jr.split(jr.fold_in(jr.key(spec.seed), 1), spec.seeds)  # per seed, not per grid point

@@ -16,3 +16,14 @@ from ._controller import (
     overlaps as overlaps,
     set_zm_overlap as set_zm_overlap,
 )
+from ._discrete_linear_rnn import (
+    DiscreteLinearRNN as DiscreteLinearRNN,
+    ModeParams as ModeParams,
+    aligned_init as aligned_init,
+    final_output as final_output,
+    gaussian_init as gaussian_init,
+    lag_products as lag_products,
+    mode_matrices as mode_matrices,
+    printed_aligned_init as printed_aligned_init,
+    read_back_modes as read_back_modes,
+)

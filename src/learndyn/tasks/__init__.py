@@ -10,3 +10,18 @@ from ._white_noise import (
     target_system as target_system,
     white_noise as white_noise,
 )
+from ._correlation import (
+    DYNAMICS as DYNAMICS,
+    CorrelationTask as CorrelationTask,
+    correlation_matrices as correlation_matrices,
+    correlation_task as correlation_task,
+    input_gram as input_gram,
+    random_orthogonal as random_orthogonal,
+    task_dynamics as task_dynamics,
+    whitened_inputs as whitened_inputs,
+)
+from ._multisensory import (
+    multisensory_means as multisensory_means,
+    multisensory_trials as multisensory_trials,
+    sensory_weights as sensory_weights,
+)

@@ -18,6 +18,7 @@ from ._trainer import (
     TrainState as TrainState,
     init_state as init_state,
     log_spaced_steps as log_spaced_steps,
+    recorded_steps as recorded_steps,
     state_from_leaves as state_from_leaves,
     state_leaves as state_leaves,
     train as train,

@@ -179,6 +179,14 @@ def log_spaced_steps(total: int, points: int) -> list[int]:
     return [0] + [int(s) for s in raw]
 
 
+def recorded_steps(total: int, record) -> list[int]:
+    """The steps a run records: ``record.points`` steps in ``[0, total]`` (with 0 and ``total``),
+    log-spaced or evenly spaced by ``record.spacing``."""
+    if getattr(record, "spacing", "log") == "linear":
+        return sorted({int(round(x)) for x in np.linspace(0, total, min(record.points, total + 1))})
+    return log_spaced_steps(total, record.points)
+
+
 def write_points(total: int, writes: int) -> list[int]:
     """Steps at which a run writes its results: every ``1/writes`` of the run, and the end."""
     return sorted({int(round(total * (i + 1) / writes)) for i in range(writes)})
