@@ -193,22 +193,29 @@ def _modes_of(params, data: NetworkData, level: str):
 
 
 def _test_losses(params, data: NetworkData, spec: LRNNSpec):
-    """Loss at every test length ``T'`` in the training convention (§3.7, §4.4, §4.6)."""
-    if not spec.task.test_lengths:
-        return jnp.zeros((0,))
+    """Loss at every test length ``T'`` in the training convention (§3.7, §4.4, §4.6): ``(L,)``
+    totals and, for correlation tasks, ``(L, n)`` per output mode ``α`` (the residual projected on
+    ``u_α``; they sum to the total)."""
+    n_len = len(spec.task.test_lengths)
+    if not n_len:
+        return jnp.zeros((0,)), jnp.zeros((0, 0))
     if spec.task.kind == "sensory":
         def one(x, y):
             err = y - final_output(params, x)
             return 0.5 * jnp.sum(err**2) if spec.train.loss == "half_sum" else jnp.mean(err**2)
 
-        return jax.vmap(one)(data.test, data.test_y)
+        return jax.vmap(one)(data.test, data.test_y), jnp.zeros((n_len, 0))
     if spec.train.level == "modes":
-        return jax.vmap(lambda s, m: theory.mode_energy(params, s, m))(data.test, data.test_mask)
-    sig = jnp.einsum("ij,ltj,kj->ltik", data.u, data.test, data.v)
-    half = jax.vmap(lambda g, m: theory.correlation_loss(params, g, m))(sig, data.test_mask)
+        per_mode = jax.vmap(lambda s, m: theory.mode_energies(params, s, m))(data.test, data.test_mask)
+    else:
+        sig = jnp.einsum("ij,ltj,kj->ltik", data.u, data.test, data.v)
+        per_mode = jax.vmap(lambda g, m: theory.correlation_loss_per_mode(params, g, data.u, m))(
+            sig, data.test_mask)
     # with sum whitening the half-sum loss is the exact correlation residual; the mean convention
-    # divides 2·(half sum) by P·N_y
-    return half if spec.train.loss == "half_sum" else 2 * half / (spec.task.samples * spec.task.n)
+    # is 2·(half sum) / (P·N_y)
+    if spec.train.loss == "mean":
+        per_mode = 2 * per_mode / (spec.task.samples * spec.task.n)
+    return per_mode.sum(-1), per_mode
 
 
 def _singular_values(params, level: str):
@@ -226,9 +233,10 @@ def _make_observer(built: Built):
     def one(params, data):
         modes, off = _modes_of(params, data, level)
         sv_rec, sv_io = _singular_values(params, level)
+        test, test_mode = _test_losses(params, data, spec)
         return {"loss": training_loss(params, data, spec.train.loss, level), "a": modes.a, "b": modes.b,
                 "c": modes.c, "offdiag": off, "sv_rec": sv_rec, "sv_io": sv_io,
-                "test_loss": _test_losses(params, data, spec)}
+                "test_loss": test, "test_loss_mode": test_mode}
 
     batch = jax.jit(jax.vmap(one))
 
@@ -252,6 +260,7 @@ _VAR_ATTRS = {
     "sv_rec": "singular values of W_h (recurrent)",
     "sv_io": "singular values of W_y W_x (input–output)",
     "test_loss": "loss at test length T' (extrapolation)",
+    "test_loss_mode": "loss at test length T' carried by output mode α",
 }
 
 
@@ -269,9 +278,9 @@ def to_dataset(phases) -> xr.Dataset:
     if records:
         for name, extra in (("loss", ()), ("a", ("mode",)), ("b", ("mode",)), ("c", ("mode",)),
                             ("offdiag", ()), ("sv_rec", ("sv",)), ("sv_io", ("sv_io",)),
-                            ("test_loss", ("length",))):
+                            ("test_loss", ("length",)), ("test_loss_mode", ("length", "mode"))):
             stacked = np.stack([r[name] for r in records], axis=1)
-            if name == "test_loss" and stacked.shape[-1] == 0:
+            if name.startswith("test_loss") and 0 in stacked.shape:
                 continue
             data[name] = _label(built, stacked, ("step",) + extra)
         data["ac"] = (data["a"][0], data["a"][1] * data["c"][1])
@@ -288,7 +297,9 @@ def to_dataset(phases) -> xr.Dataset:
     for name, long in _VAR_ATTRS.items():
         if name in ds:
             ds[name].attrs.update(long_name=long, source="sim")
-    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(built.grid_dims))
+    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(built.grid_dims),
+                    mode_dynamics=[str(k) for k in spec.task.per_mode("dynamics")]
+                    if spec.task.kind == "correlation" else [])
     return ds
 
 
@@ -362,16 +373,22 @@ def theory_dataset(spec: LRNNSpec, phases, sim: xr.Dataset | None = None) -> xr.
             u = jax.vmap(closed)(modes0, data.s, data.mask, jnp.asarray(built.tau))
             out["u_closed_form"] = _label(built, np.asarray(u), ("step", "mode"))
     if spec.task.test_lengths:
-        tl = np.zeros((n_net, len(spec.task.test_lengths)))
+        n_len = len(spec.task.test_lengths)
+        tl = np.zeros((n_net, n_len))
+        tlm = np.full((n_net, n_len, spec.task.n), np.nan)
+        scale = 1.0 if spec.train.loss == "half_sum" else 2.0 / (spec.task.samples * spec.task.n)
         for i, s in enumerate(built.specs):
             if s.task.kind == "sensory" and s.task.target == "mean":
                 tl[i] = [theory.mean_task_extrapolation_mse(s.task.length, t) for t in s.task.test_lengths]
             elif s.task.kind == "correlation":
-                tl[i] = np.nan if np.isnan(zl[i]).any() else [
-                    theory.zero_solution_extrapolation_loss(s.task, t, mode_dynamics) for t in s.task.test_lengths]
+                tlm[i] = scale * np.stack([theory.zero_solution_extrapolation_losses(
+                    zl[i, :, 0], zl[i, :, 1], mode_dynamics(s.task, t)) for t in s.task.test_lengths])
+                tl[i] = tlm[i].sum(-1)
             elif s.task.target != "sum":
                 tl[i] = np.nan
         out["test_loss_theory"] = _label(built, tl, ("length",))
+        if spec.task.kind == "correlation":
+            out["test_loss_mode_theory"] = _label(built, tlm, ("length", "mode"))
     if spec.theory.ntk:
         fn = lambda p, x: final_output(p, x)  # noqa: E731
         k0 = jax.vmap(lambda p, d: neural_tangent_kernel(fn, p, d.x))(problem.params, problem.data)
@@ -501,6 +518,9 @@ def figures(ds: xr.Dataset, outdir) -> list:
         paths.append(save_figure(plots.extrapolation(ds, title=title), outdir / "extrapolation.png"))
     if gdims and "b" in ds:
         paths.append(save_figure(plots.final_modes_over_grid(ds, title=title), outdir / "final_modes.png"))
+    steps = learned_step(ds)
+    if len(gdims) == 2 and steps is not None and np.isfinite(ds["ac_target"].values).all():
+        paths.append(save_figure(plots.learned_step_map(ds, steps, title=title), outdir / "learned_step.png"))
     if "kernel_distance" in ds and len(gdims) == 2:
         paths.append(save_figure(plots.kernel_distance_map(ds, title=title), outdir / "kernel_distance.png"))
     if "critical_point" in ds:

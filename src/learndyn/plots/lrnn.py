@@ -72,10 +72,40 @@ def singular_values_over_training(ds: xr.Dataset, *, title: str):
 
 
 def extrapolation(ds: xr.Dataset, *, title: str):
-    """Loss at each test length T' over training (sensory) or vs T' at the end (synthetic)."""
+    """Extrapolation to test lengths T'. Per-mode tasks: final loss of each mode against T', one
+    line per grid value (theory of the zero-loss solution dashed; ``|b| > 1`` marked). Sensory
+    tasks: loss at each T' over training, and the final loss against T' with its theory."""
     gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
-    fig, axes = figure(1, 2, figsize=(11, 4.2))
     lengths = ds["length"].values
+    last = ds.isel(step=-1)
+    t_train = float(np.ravel(ds["task_length"].values)[0])
+    if "test_loss_mode" in ds:
+        n = ds.sizes["mode"]
+        fig, axes = figure(1, n, figsize=(4.3 * n, 4.2), squeeze=False)
+        dim = gdims[0] if gdims else None
+        values = ds[dim].values if dim else [None]
+        colors = seed_colors(len(values))
+        for m in range(n):
+            ax = axes[0, m]
+            for i, v in enumerate(values):
+                c = last.isel(mode=m, **({dim: i} if dim else {}), **{d: 0 for d in gdims[1:]})
+                b = float(c["b"].median("seed"))
+                ax.semilogy(lengths, np.maximum(c["test_loss_mode"].median("seed"), 1e-30), "o-", ms=3,
+                            color=colors[i], label=(f"{dim}={v:g}" if dim else "simulation")
+                            + (f" (b={b:.2f} > 1)" if abs(b) > 1 + 1e-3 else ""))
+                th = ds["test_loss_mode_theory"].isel(mode=m, seed=0, **({dim: i} if dim else {}),
+                                                      **{d: 0 for d in gdims[1:]})
+                if np.isfinite(th).any():
+                    ax.semilogy(lengths, np.maximum(th, 1e-30), "--", color=colors[i], lw=0.8)
+            ax.axvline(t_train, color="gray", ls=":", lw=1)
+            kinds = ds.attrs.get("mode_dynamics", [])
+            ax.set(xlabel="test length T'", ylabel="final loss of the mode at T'",
+                   title=kinds[m] if m < len(kinds) else f"mode {m}")
+            ax.legend(frameon=False, fontsize=7)
+        fig.suptitle(title + "  (dashed: zero-loss solution)", fontsize=11)
+        fig.tight_layout()
+        return fig
+    fig, axes = figure(1, 2, figsize=(11, 4.2))
     colors = seed_colors(len(lengths))
     cell = ds.isel({d: 0 for d in gdims})
     steps = np.maximum(cell["step"].values, 1)
@@ -87,28 +117,34 @@ def extrapolation(ds: xr.Dataset, *, title: str):
     ax.set(xlabel="GD step", ylabel="loss at test length T'")
     ax.legend(frameon=False, fontsize=8)
     ax = axes[1]
-    last = ds.isel(step=-1)
-    if gdims:
-        dim = gdims[0]
-        gcol = seed_colors(ds.sizes[dim])
-        for i, v in enumerate(ds[dim].values):
-            c = last.isel({dim: i, **{d: 0 for d in gdims[1:]}})
-            unstable = bool((np.abs(c["b"]) > 1).any()) if "b" in c else False
-            ax.semilogy(lengths, np.maximum(c["test_loss"].median("seed"), 1e-30), "o-", color=gcol[i],
-                        label=f"{dim}={v:g}" + (" (|b|>1)" if unstable else ""))
-            if "test_loss_theory" in ds:
-                ax.semilogy(lengths, np.maximum(ds["test_loss_theory"].isel({dim: i, "seed": 0, **{
-                    d: 0 for d in gdims[1:]}}), 1e-30), "--", color=gcol[i], lw=0.8)
-    else:
-        ax.semilogy(lengths, np.maximum(last["test_loss"].median("seed"), 1e-30), "o-", label="simulation (median)")
-        if "test_loss_theory" in ds:
-            ax.semilogy(lengths, np.maximum(ds["test_loss_theory"].isel(seed=0), 1e-30), "--", color=THEORY,
-                        label="zero-loss solution (theory)")
-    if "task_length" in ds:
-        ax.axvline(float(np.ravel(ds["task_length"].values)[0]), color="gray", ls=":", lw=1)
+    c = last.isel({d: 0 for d in gdims})
+    for s in range(c.sizes["seed"]):
+        ax.semilogy(lengths, np.maximum(c["test_loss"].isel(seed=s), 1e-30), "o-", color="tab:blue",
+                    label="simulation (final)" if s == 0 else None)
+    if "test_loss_theory" in ds and np.isfinite(ds["test_loss_theory"]).any():
+        th = ds["test_loss_theory"].isel({d: 0 for d in gdims}).isel(seed=0)
+        ax.semilogy(lengths, np.maximum(th, 1e-30), "--", color=THEORY, label="zero-loss solution (theory)")
+    ax.axvline(t_train, color="gray", ls=":", lw=1)
     ax.set(xlabel="test length T'", ylabel="final loss at T'")
     ax.legend(frameon=False, fontsize=8)
     fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def learned_step_map(ds: xr.Dataset, steps: xr.DataArray, *, title: str):
+    """Heat map of the step at which mode 0 is learned (within 5 % of its zero-loss target) over
+    two grid coordinates (App. E: larger and later singular values are learned faster)."""
+    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
+    z = steps.isel(mode=0, seed=0).transpose(*gdims[:2]).values.astype(float)
+    z[z < 0] = np.nan
+    fig, ax = figure(figsize=(6.5, 4.8))
+    im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis_r")
+    ax.set_yticks(range(ds.sizes[gdims[0]]), [f"{v:g}" for v in ds[gdims[0]].values])
+    ax.set_xticks(range(ds.sizes[gdims[1]]), [f"{v:g}" for v in ds[gdims[1]].values])
+    ax.set(ylabel=gdims[0], xlabel=gdims[1], title="GD steps to learn (blank: not learned)")
+    fig.colorbar(im, ax=ax)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -159,9 +195,10 @@ def dirac_landscape(ds: xr.Dataset, *, title: str):
     colors = seed_colors(ds.sizes["crit_T"])
     for i, t in enumerate(ds["crit_T"].values):
         for ax, var in zip(axes, ("dirac_b_star", "dirac_u_star", "dirac_e_star"), strict=True):
-            ax.plot(betas, ds[var].isel(crit_T=i), color=colors[i], lw=1.5,
+            y = ds[var].isel(crit_T=i)
+            ax.plot(betas, abs(y) if var == "dirac_b_star" else y, color=colors[i], lw=1.5,
                     label=f"T={t}, β_c={float(ds['critical_point'].isel(crit_T=i)):.4f}")
-    for ax, lab in zip(axes, ("b*", "u* = (ac)*", "E* (without ½)"), strict=True):
+    for ax, lab in zip(axes, ("|b*| (E* is even in b for odd T)", "u* = (ac)*", "E* (without ½)"), strict=True):
         for v in (1 / np.sqrt(2), 1.0):
             ax.axvline(v, color="gray", ls="-.", lw=0.8)
         ax.set(xlabel="β = s_1/s_T", ylabel=lab)

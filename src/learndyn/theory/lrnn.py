@@ -11,8 +11,6 @@ Labels follow the spec: equations are (paper) unless marked (learndyn formulatio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import diffrax
 import jax
 import jax.numpy as jnp
@@ -49,13 +47,18 @@ def _mask(s: Array, mask: Array | None) -> Array:
 # ----------------------------------------------------------------------------- §3.2 mode ODEs
 
 
+def mode_energies(modes: ModeParams, s: Float[Array, "T n"], mask: Float[Array, " T"] | None = None):
+    r"""Per mode ``E_α = ½ Σ_t (s_{α,t} − c_α b_α^{T−t} a_α)²`` (science/lrnn.md §3.2)."""
+    e = s - modes.c * lag_powers(modes.b, s.shape[0]) * modes.a
+    return 0.5 * jnp.sum(_mask(s, mask)[:, None] * e**2, axis=0)
+
+
 def mode_energy(modes: ModeParams, s: Float[Array, "T n"], mask: Float[Array, " T"] | None = None):
     r"""``E = ½ Σ_α Σ_t (s_{α,t} − c_α b_α^{T−t} a_α)²`` (science/lrnn.md §3.2, paper Eq. 8).
 
     Equal to the half-sum loss of the aligned network on sum-whitened inputs. ``s`` is ``(T, n)``.
     """
-    e = s - modes.c * lag_powers(modes.b, s.shape[0]) * modes.a
-    return 0.5 * jnp.sum(_mask(s, mask)[:, None] * e**2)
+    return jnp.sum(mode_energies(modes, s, mask))
 
 
 def mode_flow(modes: ModeParams, s: Float[Array, "T n"], mask: Float[Array, " T"] | None = None) -> ModeParams:
@@ -280,10 +283,14 @@ def correlation_loss(params: DiscreteLinearRNN, sigma_yx: Float[Array, "T y x"],
     return 0.5 * jnp.sum(m * (sigma_yx - prods) ** 2)
 
 
-def extrapolation_losses(modes: ModeParams, s_at: callable, lengths: Sequence[int]) -> np.ndarray:
-    """Mode energy of the learned modes on the task at each length ``T'`` (§3.7, §4.4);
-    ``s_at(T')`` returns the ``(T', n)`` task dynamics."""
-    return np.asarray([float(mode_energy(modes, s_at(int(t)))) for t in lengths])
+def correlation_loss_per_mode(params: DiscreteLinearRNN, sigma_yx: Float[Array, "T y x"],
+                              u: Float[Array, "y y"], mask: Float[Array, " T"] | None = None):
+    r""":func:`correlation_loss` split over output modes: ``½ Σ_t ‖u_αᵀ (Σ^{YX}_t − W_y W_h^{T−t}
+    W_x)‖²`` per α (sums to the total since U is orthogonal)."""
+    prods = lag_products(params, sigma_yx.shape[0])
+    m = _mask(sigma_yx, mask)[:, None, None]
+    r = jnp.einsum("ia,tij->taj", u, m * (sigma_yx - prods))
+    return 0.5 * jnp.sum(r**2, axis=(0, 2))
 
 
 # ----------------------------------------------------------------------------- §3.11 time
@@ -322,12 +329,12 @@ def mean_task_extrapolation_mse(n_train: int, n_test: int, noise_std: float = 0.
     return d**2 * (n_test**2 * MEAN_SQUARED_CHANNEL_MEAN + noise_std**2 * n_test)
 
 
-def zero_solution_extrapolation_loss(task, n_test: int, dynamics_at) -> float:
-    r"""Half-sum loss at length ``T'`` of the zero-loss modes ``(b, ac)`` learned at ``T`` (§3.7):
-    ``E_{T'} = ½ Σ_α Σ_t (s_{α,t}(T') − ac_α b_α^{T'−t})²``; zero for T-independent solutions."""
-    s_test = dynamics_at(task, n_test)
-    b = jnp.asarray([zero_loss_solution(k, d, lam, task.length)[0] for k, d, lam in
-                     zip(task.per_mode("dynamics"), task.per_mode("delta"), task.per_mode("lam"), strict=True)])
-    ac = jnp.asarray([zero_loss_solution(k, d, lam, task.length)[1] for k, d, lam in
-                      zip(task.per_mode("dynamics"), task.per_mode("delta"), task.per_mode("lam"), strict=True)])
-    return float(mode_energy(ModeParams(ac, b, jnp.ones_like(ac)), s_test))
+def zero_solution_extrapolation_losses(b, ac, s_test: Float[Array, "T n"]) -> np.ndarray:
+    r"""Per-mode half-sum loss at length ``T'`` of the zero-loss modes ``(b, ac)`` learned at ``T``
+    (§3.7): ``½ Σ_t (s_{α,t}(T') − ac_α b_α^{T'−t})²``; zero for T-independent solutions,
+    NaN for modes without a zero-loss solution."""
+    b, ac = np.asarray(b, float), np.asarray(ac, float)
+    ok = np.isfinite(b) & np.isfinite(ac)
+    e = mode_energies(ModeParams(jnp.asarray(np.where(ok, ac, 0.0)), jnp.asarray(np.where(ok, b, 0.0)),
+                                 jnp.ones(b.shape)), s_test)
+    return np.where(ok, np.asarray(e), np.nan)
