@@ -56,8 +56,8 @@ def singular_values_over_training(ds: xr.Dataset, *, title: str):
     cell = ds.isel({d: 0 for d in ds.attrs.get("grid_keys", {}) if d in ds.dims})
     fig, axes = figure(1, 2, figsize=(11, 4.2))
     steps = np.maximum(cell["step"].values, 1)
-    for ax, var, tvar, lab in ((axes[0], "sv_rec", "b_target", "singular values of W_h (recurrent)"),
-                               (axes[1], "sv_io", "ac_target", "singular values of W_y W_x (input–output)")):
+    for ax, var, tvar, lab in ((axes[0], "sv_rec", "b_target", "σ(W_h), recurrent"),
+                               (axes[1], "sv_io", "ac_target", "σ(W_y W_x), input–output")):
         colors = seed_colors(cell.sizes["seed"])
         for s in range(cell.sizes["seed"]):
             ax.semilogx(steps, cell[var].isel(seed=s), color=colors[s], lw=1.5)
@@ -95,14 +95,14 @@ def extrapolation(ds: xr.Dataset, *, title: str):
                             + (f" (b={b:.2f} > 1)" if abs(b) > 1 + 1e-3 else ""))
                 th = ds["test_loss_mode_theory"].isel(mode=m, seed=0, **({dim: i} if dim else {}),
                                                       **{d: 0 for d in gdims[1:]})
-                if np.isfinite(th).any():
-                    ax.semilogy(lengths, np.maximum(th, 1e-30), "--", color=colors[i], lw=0.8)
+                if (th > 0).any():
+                    ax.semilogy(lengths, th.where(th > 0), "--", color=colors[i], lw=0.8)
             ax.axvline(t_train, color="gray", ls=":", lw=1)
             kinds = ds.attrs.get("mode_dynamics", [])
             ax.set(xlabel="test length T'", ylabel="final loss of the mode at T'",
                    title=kinds[m] if m < len(kinds) else f"mode {m}")
             ax.legend(frameon=False, fontsize=7)
-        fig.suptitle(title + "  (dashed: zero-loss solution)", fontsize=11)
+        fig.suptitle(title + "  (dashed: zero-loss solution where > 0)", fontsize=11)
         fig.tight_layout()
         return fig
     fig, axes = figure(1, 2, figsize=(11, 4.2))
@@ -123,7 +123,7 @@ def extrapolation(ds: xr.Dataset, *, title: str):
                     label="simulation (final)" if s == 0 else None)
     if "test_loss_theory" in ds and np.isfinite(ds["test_loss_theory"]).any():
         th = ds["test_loss_theory"].isel({d: 0 for d in gdims}).isel(seed=0)
-        ax.semilogy(lengths, np.maximum(th, 1e-30), "--", color=THEORY, label="zero-loss solution (theory)")
+        ax.semilogy(lengths, th.where(th > 0), "--", color=THEORY, label="zero-loss solution (theory; 0 not drawn)")
     ax.axvline(t_train, color="gray", ls=":", lw=1)
     ax.set(xlabel="test length T'", ylabel="final loss at T'")
     ax.legend(frameon=False, fontsize=8)
