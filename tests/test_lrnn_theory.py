@@ -252,3 +252,13 @@ def test_mean_task_extrapolation_theory_numbers():
     vals = [theory.mean_task_extrapolation_mse(4, t) for t in (50, 75, 100)]
     np.testing.assert_allclose(vals, [34, 81, 148], rtol=0.02)
     assert theory.mean_task_extrapolation_mse(4, 4) == 0
+
+
+def test_mode_global_minimum_finds_zero_loss_and_dirac_solutions():
+    """§3.8: the global minimiser of one mode's energy is the zero-loss solution when one exists, and
+    for the Dirac task agrees with the E*(b) scan (feed-forward u = 1/β below β_c)."""
+    b, u, e = theory.mode_global_minimum(task_dynamics("inverse_exponential", 0.8, 0.6, 5), grid=60_001)
+    assert abs(b - 0.6) <= 1e-4 and abs(u - 0.8) <= 1e-3 and e <= 1e-8
+    beta = 0.6
+    b, u, e = theory.mode_global_minimum(task_dynamics("dirac", 0, 0, 3, beta=beta, kappa=1 / beta))
+    assert abs(b) <= 1e-3 and abs(u - 1 / beta) <= 1e-6 and abs(2 * e - beta**2) <= 1e-9

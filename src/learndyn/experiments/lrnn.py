@@ -372,6 +372,15 @@ def theory_dataset(spec: LRNNSpec, phases, sim: xr.Dataset | None = None) -> xr.
 
             u = jax.vmap(closed)(modes0, data.s, data.mask, jnp.asarray(built.tau))
             out["u_closed_form"] = _label(built, np.asarray(u), ("step", "mode"))
+    if spec.task.kind == "correlation":
+        glob = np.full((n_net, spec.task.n, 2), np.nan)
+        for i, s in enumerate(built.specs):
+            dyn = np.asarray(mode_dynamics(s.task, s.task.length))
+            for m in range(s.task.n):
+                b_star, u_star, _ = theory.mode_global_minimum(dyn[:, m], spec.theory.b_max)
+                glob[i, m] = b_star, u_star
+        out["b_global"] = _label(built, glob[..., 0], ("mode",))
+        out["ac_global"] = _label(built, glob[..., 1], ("mode",))
     if spec.task.test_lengths:
         n_len = len(spec.task.test_lengths)
         tl = np.zeros((n_net, n_len))
@@ -429,13 +438,15 @@ def mode_error(ds: xr.Dataset) -> xr.DataArray | None:
     return xr.concat([err_b, err_ac], "q").max("q")
 
 
-def learned_step(ds: xr.Dataset, rel: float = 0.05) -> xr.DataArray | None:
+def learned_step(ds: xr.Dataset, rel: float = 0.05, suffix: str = "") -> xr.DataArray | None:
     """Per mode: first recorded step after which ``ac`` and ``b`` stay within ``rel`` of their
-    zero-loss targets (−1 if not by the end; §5 check 8)."""
-    if "ac" not in ds or not ds.sizes.get("step", 0):
+    zero-loss targets (−1 if not by the end; §5 check 8). ``suffix="_theory"``: the same for the
+    mode ODE."""
+    ac, b = f"ac{suffix}", f"b{suffix}"
+    if ac not in ds or not ds.sizes.get("step", 0):
         return None
-    ok = (abs(ds["ac"] - ds["ac_target"]) <= rel * abs(ds["ac_target"])) & (
-        abs(ds["b"] - ds["b_target"]) <= rel * abs(ds["b_target"]))
+    ok = (abs(ds[ac] - ds["ac_target"]) <= rel * abs(ds["ac_target"])) & (
+        abs(ds[b] - ds["b_target"]) <= rel * abs(ds["b_target"]))
     bad_after = ok.isel(step=slice(None, None, -1)).cumprod("step").isel(step=slice(None, None, -1))
     stays = bad_after.astype(bool)
     first = stays.argmax("step")
@@ -447,6 +458,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     gdims = list(ds.attrs.get("grid_keys", {}))
     status = xr.where(ds["diverged"], "diverged", "ok")
     metrics: dict[str, Any] = {}
+    th: dict[str, Any] = {}
 
     def nested(da: xr.DataArray) -> list:
         return da.transpose(*gdims, "seed", ...).values.tolist()
@@ -465,9 +477,11 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         steps = learned_step(ds)
         if steps is not None and np.isfinite(ds["ac_target"].values).any():
             metrics["learned_step"] = nested(steps)
+            th_steps = learned_step(ds, suffix="_theory")
+            if th_steps is not None:
+                th["learned_step"] = nested(th_steps)
     if "kernel_distance" in ds:
         metrics["kernel_distance"] = nested(ds["kernel_distance"])
-    th: dict[str, Any] = {}
     if "critical_point" in ds:
         th["critical_point"] = {int(t): float(v) for t, v in zip(ds["crit_T"].values,
                                                                ds["critical_point"].values, strict=True)}
@@ -520,7 +534,8 @@ def figures(ds: xr.Dataset, outdir) -> list:
         paths.append(save_figure(plots.final_modes_over_grid(ds, title=title), outdir / "final_modes.png"))
     steps = learned_step(ds)
     if len(gdims) == 2 and steps is not None and np.isfinite(ds["ac_target"].values).all():
-        paths.append(save_figure(plots.learned_step_map(ds, steps, title=title), outdir / "learned_step.png"))
+        paths.append(save_figure(plots.learned_step_map(ds, steps, learned_step(ds, suffix="_theory"), title=title),
+                                 outdir / "learned_step.png"))
     if "kernel_distance" in ds and len(gdims) == 2:
         paths.append(save_figure(plots.kernel_distance_map(ds, title=title), outdir / "kernel_distance.png"))
     if "critical_point" in ds:

@@ -132,17 +132,23 @@ def extrapolation(ds: xr.Dataset, *, title: str):
     return fig
 
 
-def learned_step_map(ds: xr.Dataset, steps: xr.DataArray, *, title: str):
+def learned_step_map(ds: xr.Dataset, steps: xr.DataArray, theory: xr.DataArray | None = None, *, title: str):
     """Heat map of the step at which mode 0 is learned (within 5 % of its zero-loss target) over
-    two grid coordinates (App. E: larger and later singular values are learned faster)."""
+    two grid coordinates (App. E: larger and later singular values are learned faster); the mode
+    ODE's learned step written in each cell."""
     gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
     z = steps.isel(mode=0, seed=0).transpose(*gdims[:2]).values.astype(float)
     z[z < 0] = np.nan
-    fig, ax = figure(figsize=(6.5, 4.8))
+    fig, ax = figure(figsize=(7.5, 5.2))
     im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis_r")
+    if theory is not None:
+        zt = theory.isel(mode=0, seed=0).transpose(*gdims[:2]).values
+        for (i, j), v in np.ndenumerate(zt):
+            ax.text(j, i, "—" if v < 0 else f"{int(v)}", ha="center", va="center", fontsize=7, color="white")
     ax.set_yticks(range(ds.sizes[gdims[0]]), [f"{v:g}" for v in ds[gdims[0]].values])
     ax.set_xticks(range(ds.sizes[gdims[1]]), [f"{v:g}" for v in ds[gdims[1]].values])
-    ax.set(ylabel=gdims[0], xlabel=gdims[1], title="GD steps to learn (blank: not learned)")
+    ax.set(ylabel=gdims[0], xlabel=gdims[1],
+           title="GD steps to learn (colour: simulation, blank: not learned or diverged;\nnumbers: mode ODE)")
     fig.colorbar(im, ax=ax)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
@@ -151,7 +157,8 @@ def learned_step_map(ds: xr.Dataset, steps: xr.DataArray, *, title: str):
 
 def final_modes_over_grid(ds: xr.Dataset, *, title: str):
     """Final ``b`` and ``ac`` of mode 0 against the first grid coordinate, one colour per value of
-    the second (e.g. δ coloured by κ: the recurrent vs feed-forward jump, Fig. 4b)."""
+    the second (e.g. δ coloured by κ: the recurrent vs feed-forward jump, Fig. 4b); dashed: the
+    global minimiser of the mode energy (where GD from small init need not end, P5)."""
     gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
     x = gdims[0]
     last = ds.isel(step=-1, mode=0)
@@ -165,6 +172,9 @@ def final_modes_over_grid(ds: xr.Dataset, *, title: str):
             c = c.isel({d: 0 for d in gdims[2:]})
             ax.plot(ds[x].values, c[var].median("seed"), "o-", ms=3, color=colors[i],
                     label=f"{second}={v:g}" if second else None)
+            if f"{var}_global" in c:
+                ax.plot(ds[x].values, c[f"{var}_global"].isel(seed=0), "--", color=colors[i], lw=1,
+                        label="global minimum of E (theory)" if i == 0 else None)
         ax.set(xlabel=x, ylabel=lab)
         if second:
             ax.legend(frameon=False, fontsize=8)

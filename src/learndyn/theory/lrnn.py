@@ -188,6 +188,21 @@ def data_term(u: Array, b: Array, s: Float[Array, " T"]) -> Array:
     return 0.5 * jnp.sum(s**2 - 2 * s * u * lag_powers(b, s.shape[0]))
 
 
+def mode_global_minimum(s, b_max: float = 3.0, grid: int = 6001) -> tuple[float, float, float]:
+    r"""Global minimiser ``(b*, u*, E*)`` of one mode's energy over ``|b| ≤ b_max`` (§3.8):
+    for fixed b the best ``u = ac`` is ``S_b/Q_b``, leaving ``E*(b) = ½Σ_t s_t² − ½ S_b²/Q_b``;
+    ``b`` by grid search. Where training ends from small init can differ (pitfall P5)."""
+    s = np.asarray(s, float)
+    n = s.size
+    b = np.linspace(-b_max, b_max, grid)
+    k = np.arange(n - 1, -1, -1)
+    pw = b[:, None] ** k[None, :]
+    sb, qb = pw @ s, np.sum(pw**2, axis=1)
+    e = 0.5 * np.sum(s**2) - 0.5 * sb**2 / qb
+    i = int(np.argmin(e))
+    return float(b[i]), float(sb[i] / qb[i]), float(e[i])
+
+
 # ----------------------------------------------------------------------------- §3.8 Dirac
 
 
