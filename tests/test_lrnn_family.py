@@ -70,7 +70,7 @@ def test_frozen_recurrence_follows_the_closed_form():
 def test_check8_larger_and_later_learned_faster():
     """§5 check 8: late importance (δ 1.1, λ 0.5) is learned before early importance (δ 0.5, λ 1.1);
     both reach their targets by step 3000; values at step 300."""
-    ds = learndyn.run(_spec("lrnn-temporal-order"))
+    ds = learndyn.run(_spec("lrnn-temporal-order", ["record.points=1501"]))  # every 2nd step
     at = ds.sel(step=300).isel(seed=0)
     np.testing.assert_allclose(at["ac"], [1.057, 0.231], atol=0.01)
     np.testing.assert_allclose(at["b"], [0.507, 0.287], atol=0.01)
@@ -83,7 +83,8 @@ def test_check8_larger_and_later_learned_faster():
 
 def test_check11_ntk_distance_one_cell_and_lazy_t1():
     """§5 check 11 (fast cells): aligned init, T = 2, scale 0.12 → D = 0.452 ± 0.02; T = 1 → D ≤ 1e-6."""
-    ds = learndyn.run(_spec("lrnn-ntk", grid={"task.length": [1, 2], "model.init_scale": [0.118889, 0.5]}))
+    ds = learndyn.run(_spec("lrnn-ntk", ["train.steps=8000", "record.points=4"],
+                            grid={"task.length": [1, 2], "model.init_scale": [0.118889, 0.5]}))
     d = ds["kernel_distance"].isel(seed=0)
     # the grid dim is "task.length": "length" is the dim of the extrapolation lengths
     assert float(abs(d.sel({"task.length": 1})).max()) <= 1e-6
@@ -109,7 +110,7 @@ def test_extrapolation_constant_and_inverse_exponential_but_not_exponential():
 def test_modified_constant_task_jumps_from_feedforward_to_recurrent():
     """§3.8 / §4.3: small δ keeps the feed-forward solution (b ≈ 0, ac ≈ κ); large δ the recurrent one
     (b ≈ 1); critical points of the Dirac scan in the summary (acceptance 3)."""
-    ds = learndyn.run(_spec("lrnn-phase-transition", ["record.points=5"],
+    ds = learndyn.run(_spec("lrnn-phase-transition", ["record.points=5", "train.steps=20000"],
                             grid={"task.delta": [0.0, 2.0], "task.kappa": [0.6]}))
     last = ds.isel(step=-1, seed=0, mode=0, kappa=0)
     assert abs(float(last["b"].sel(delta=0.0))) < 1e-3 and abs(float(last["ac"].sel(delta=0.0)) - 0.6) < 1e-3
@@ -121,8 +122,8 @@ def test_modified_constant_task_jumps_from_feedforward_to_recurrent():
 def test_sensory_sum_task_short_run_moves_toward_identity():
     """§4.6 (short): a few thousand GD steps already lower training and T' = 50 loss, and the first
     directions of W_h approach 1 (the full reproduction is a slow test)."""
-    ds = learndyn.run(_spec("sensory-integration", ["train.steps=3000", "record.points=10",
-                                                     "task.test_lengths=[4, 50]", "task.test_samples=200"], seeds=1))
+    ds = learndyn.run(_spec("sensory-integration", ["train.steps=3000", "record.points=4",
+                                                     "task.test_lengths=[4, 50]", "task.test_samples=100"], seeds=1))
     first, last = ds.isel(step=0, seed=0), ds.isel(step=-1, seed=0)
     assert float(last["loss"]) < 0.02 * float(first["loss"])
     assert float(last["test_loss"].sel(length=50)) < float(first["test_loss"].sel(length=50))

@@ -71,23 +71,23 @@ class Built:
     observe: Any = None
 
 
-def mode_dynamics(task, length: int) -> jnp.ndarray:
-    """``(T, n)`` task dynamics of every mode at sequence length ``T`` (§2.2)."""
+def mode_dynamics(task, length: int) -> np.ndarray:
+    """``(T, n)`` task dynamics of every mode at sequence length ``T`` (§2.2; host NumPy)."""
     cols = [task_dynamics(k, d, lam, length, kappa=kap, beta=b)
             for k, d, lam, kap, b in zip(task.per_mode("dynamics"), task.per_mode("delta"),
                                          task.per_mode("lam"), task.per_mode("kappa"),
                                          task.per_mode("beta"), strict=True)]
-    return jnp.stack(cols, axis=1)
+    return np.stack(cols, axis=1)
 
 
 def learning_rate(s: LRNNSpec) -> float:
     return theory.ntk_learning_rate(s.task.length) if s.train.lr == "ntk" else float(s.train.lr)
 
 
-def _pad_front(x, length: int, axis: int):
+def _pad_front(x: np.ndarray, length: int, axis: int) -> np.ndarray:
     pad = [(0, 0)] * x.ndim
     pad[axis] = (length - x.shape[axis], 0)
-    return jnp.pad(x, pad)
+    return np.pad(x, pad)
 
 
 def _network_data(s: LRNNSpec, key, t_max: int, test_max: int) -> tuple[NetworkData, Any]:
@@ -101,7 +101,7 @@ def _network_data(s: LRNNSpec, key, t_max: int, test_max: int) -> tuple[NetworkD
         dyn = mode_dynamics(task, task.length)
         ct = correlation_task(k_task, dyn, task.samples, t_max)
         x, y, u, v, sd, mask = ct.x, ct.y, ct.u, ct.v, ct.s, ct.mask
-        test = jnp.stack([_pad_front(mode_dynamics(task, t), test_max, 0) for t in lengths]) if lengths else None
+        test = np.stack([_pad_front(mode_dynamics(task, t), test_max, 0) for t in lengths]) if lengths else None
         test_y = None
     else:
         x, y = multisensory_trials(k_task, task.samples, task.length, task.target, t_max)
@@ -113,7 +113,7 @@ def _network_data(s: LRNNSpec, key, t_max: int, test_max: int) -> tuple[NetworkD
             sets = [multisensory_trials(jr.fold_in(k_test, t), task.test_samples, t, task.target, test_max)
                     for t in lengths]
             test, test_y = jnp.stack([a for a, _ in sets]), jnp.stack([b for _, b in sets])
-    test_mask = (jnp.stack([(jnp.arange(test_max) >= test_max - t).astype(float) for t in lengths])
+    test_mask = (np.stack([(np.arange(test_max) >= test_max - t).astype(float) for t in lengths])
                  if lengths else None)
     data = NetworkData(x, y, u, v, r, sd, mask, test, test_y, test_mask)
     if s.model.init == "aligned":

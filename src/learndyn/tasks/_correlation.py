@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Literal
 
 import equinox as eqx
+import numpy as np
 import jax.numpy as jnp
 import jax.random as jr
 
@@ -48,27 +49,28 @@ class CorrelationTask(eqx.Module):
 def task_dynamics(
     kind: str, delta: float, lam: float, n_steps: int, *, kappa: float | None = None,
     beta: float = 1.0,
-) -> Float[Array, " T"]:
+) -> np.ndarray:
     r"""The singular values ``s_t``, ``t = 1..T``, of one mode (science/lrnn.md §2.2, paper).
 
     ``constant``: ``δ``; ``inverse_exponential``: ``δ λ^{T−t}``; ``exponential``: ``δ λ^t``;
     ``dirac``: ``s_1 = β``, ``s_T = κ`` (κ defaults to 1), zero elsewhere. A given ``kappa``
-    overwrites ``s_T`` (the *modified* tasks of Eq. 10).
+    overwrites ``s_T`` (the *modified* tasks of Eq. 10). Host-side NumPy (task data, not traced).
     """
-    t = jnp.arange(1, n_steps + 1, dtype=float)
+    t = np.arange(1, n_steps + 1, dtype=float)
     if kind == "constant":
-        s = jnp.full(n_steps, float(delta))
+        s = np.full(n_steps, float(delta))
     elif kind == "inverse_exponential":
-        s = delta * lam ** (n_steps - t)
+        s = delta * float(lam) ** (n_steps - t)
     elif kind == "exponential":
-        s = delta * lam**t
+        s = delta * float(lam) ** t
     elif kind == "dirac":
-        s = jnp.zeros(n_steps).at[0].set(beta)
+        s = np.zeros(n_steps)
+        s[0] = beta
         kappa = 1.0 if kappa is None else kappa
     else:
         raise ValueError(f"unknown task dynamics {kind!r}; one of {DYNAMICS}")
     if kappa is not None:
-        s = s.at[-1].set(kappa)
+        s[-1] = kappa
     return s
 
 

@@ -151,14 +151,17 @@ def recurrent_taylor_step(b: Array, u: Array, s, dt: float, mask=None, order: in
     return b + sum(d[i] * dt ** (i + 1) / fact[i] for i in range(order))
 
 
+_taylor_step = jax.jit(recurrent_taylor_step, static_argnames=("order",))
+
+
 def recurrent_mode_taylor(b0: float, u: float, s, t_end: float, window: float, mask=None) -> np.ndarray:
     """``b`` at ``0, Δ, 2Δ, …, t_end`` by consecutive Taylor windows of width ``Δ`` (paper App. D)."""
     n = int(np.ceil(t_end / window))
-    step = jax.jit(lambda b: recurrent_taylor_step(b, u, s, window, mask))
+    s = jnp.asarray(s, float)
     out = [float(b0)]
     b = jnp.asarray(float(b0))
     for _ in range(n):
-        b = step(b)
+        b = _taylor_step(b, jnp.asarray(float(u)), s, jnp.asarray(float(window)), mask)
         out.append(float(b))
     return np.asarray(out)
 
@@ -348,8 +351,8 @@ def zero_solution_extrapolation_losses(b, ac, s_test: Float[Array, "T n"]) -> np
     r"""Per-mode half-sum loss at length ``T'`` of the zero-loss modes ``(b, ac)`` learned at ``T``
     (§3.7): ``½ Σ_t (s_{α,t}(T') − ac_α b_α^{T'−t})²``; zero for T-independent solutions,
     NaN for modes without a zero-loss solution."""
-    b, ac = np.asarray(b, float), np.asarray(ac, float)
+    b, ac, s_test = np.asarray(b, float), np.asarray(ac, float), np.asarray(s_test, float)
     ok = np.isfinite(b) & np.isfinite(ac)
-    e = mode_energies(ModeParams(jnp.asarray(np.where(ok, ac, 0.0)), jnp.asarray(np.where(ok, b, 0.0)),
-                                 jnp.ones(b.shape)), s_test)
-    return np.where(ok, np.asarray(e), np.nan)
+    k = np.arange(s_test.shape[0] - 1, -1, -1)[:, None]
+    e = 0.5 * np.sum((s_test - np.where(ok, ac, 0.0) * np.where(ok, b, 0.0) ** k) ** 2, axis=0)
+    return np.where(ok, e, np.nan)
