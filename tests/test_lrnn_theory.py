@@ -262,3 +262,44 @@ def test_mode_global_minimum_finds_zero_loss_and_dirac_solutions():
     beta = 0.6
     b, u, e = theory.mode_global_minimum(task_dynamics("dirac", 0, 0, 3, beta=beta, kappa=1 / beta))
     assert abs(b) <= 1e-3 and abs(u - 1 / beta) <= 1e-6 and abs(2 * e - beta**2) <= 1e-9
+
+
+class _FakeMultisensoryEnv:
+    """A stand-in with neurogym's ``TrialEnv`` interface (``new_trial``, ``ob``, ``start_ind``,
+    ``end_ind``, ``seed``) producing neurogym's MultiSensoryIntegration statistics: fixation
+    3 steps, stimulus 7 steps (noise σ/√dt = 0.1 on every channel), decision 1 step."""
+
+    def __init__(self):
+        self.rng = np.random.RandomState(0)
+
+    def seed(self, seed=None):
+        self.rng = np.random.RandomState(seed)
+
+    def new_trial(self):
+        g, coh, rho = self.rng.choice(2), self.rng.choice([5, 15, 50]), self.rng.rand()
+        theta = np.array([0.0, np.pi])
+        ring = np.cos(theta - theta[g])
+        ob = np.zeros((11, 5))
+        ob[:10, 0] = 1
+        ob[3:10, 1:3] = ring * coh * rho / 200 + 0.5
+        ob[3:10, 3:5] = ring * coh * (1 - rho) / 200 + 0.5
+        ob[3:10] += 0.1 * self.rng.randn(7, 5)
+        self.ob = ob
+        self.start_ind = {"fixation": 0, "stimulus": 3, "decision": 10}
+        self.end_ind = {"fixation": 3, "stimulus": 10, "decision": 11}
+
+
+def test_neurogym_adapter_matches_native_multisensory_statistics(getkey):
+    """The adapter cuts the stimulus period and drops fixation; its statistics match the native
+    generator (channel means, E[x²], anti-symmetry of a modality's channels)."""
+    from learndyn.tasks import neurogym_batch
+
+    x_ng = neurogym_batch(_FakeMultisensoryEnv(), 4000, channels=range(1, 5), seed=3)
+    x, _ = multisensory_trials(getkey(), 4000, 7)
+    x = np.asarray(x)
+    assert x_ng.shape == x.shape == (4000, 7, 4)
+    np.testing.assert_allclose(x_ng.mean((0, 1)), x.mean((0, 1)), atol=5e-3)
+    np.testing.assert_allclose((x_ng**2).mean(), (x**2).mean(), atol=5e-3)
+    np.testing.assert_allclose((x_ng[..., 0] + x_ng[..., 1]).mean(1), 1.0, atol=0.2)
+    with pytest.raises(ValueError, match="no period"):
+        neurogym_batch(_FakeMultisensoryEnv(), 1, period="delay")

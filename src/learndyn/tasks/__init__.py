@@ -25,3 +25,4 @@ from ._multisensory import (
     multisensory_trials as multisensory_trials,
     sensory_weights as sensory_weights,
 )
+from ._neurogym import neurogym_batch as neurogym_batch
