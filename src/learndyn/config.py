@@ -383,9 +383,88 @@ class LRNNSpec(BaseSpec):
         return self
 
 
+# ----------------------------------------------------------------------------- grokking family
+
+
+class GroupTask(Strict):
+    """Group arithmetic ``(h1, h2) ↦ h1·h2`` (science/grokking.md §1.1)."""
+
+    group: Literal["cyclic", "product", "dihedral"] = "cyclic"
+    modulus: int = Field(71, ge=2, le=1000, description="M of Z_M, or m of D_m (order 2m)")
+    moduli: list[int] = Field(default_factory=lambda: [4, 7], description="factors of a product group")
+    train_fraction: float = Field(0.4, gt=0, lt=1, description="p; n = M² − ceil((1−p)M²)")
+
+    @property
+    def order(self) -> int:
+        import math
+
+        if self.group == "cyclic":
+            return self.modulus
+        if self.group == "dihedral":
+            return 2 * self.modulus
+        return math.prod(self.moduli)
+
+    @model_validator(mode="after")
+    def _check(self) -> GroupTask:
+        if self.group == "dihedral" and self.modulus < 3:
+            raise ValueError("task.modulus must be ≥ 3 for a dihedral group")
+        if self.group == "product" and (len(self.moduli) < 1 or any(m < 2 for m in self.moduli)):
+            raise ValueError("task.moduli must list factors ≥ 2")
+        n = self.order**2 - __import__("math").ceil(round((1 - self.train_fraction) * self.order**2, 9))
+        if n < 2:
+            raise ValueError(f"task.train_fraction = {self.train_fraction} leaves {n} training pairs")
+        return self
+
+
+class TwoLayerModel(Strict):
+    """``Ŷ = β σ(XW)V`` without biases (science/grokking.md §1.2)."""
+
+    width: int = Field(2048, ge=1, le=65536, description="hidden width K")
+    activation: Literal["sq", "relu", "silu"] = "sq"
+    top_init_scale: float = Field(1.0, ge=0, description="V init multiplier (0 = zero-init V)")
+    output_scale: float = Field(1.0, gt=0, description="β")
+
+
+class GrokkingTrain(Strict):
+    """Full-batch training; one epoch = one optimiser step (science/grokking.md §1.4)."""
+
+    loss: Literal["mse_class", "mse_sample", "ce"] = "mse_class"
+    optimizer: Literal["adam", "adamw", "sgd", "muon"] = "adam"
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(2e-4, ge=0, description="coupled L2 (adam, sgd), decoupled (adamw, Muon's W)")
+    steps: int = Field(1000, ge=1, le=10_000_000, description="epochs (full-batch steps)")
+    diagnostics_every: int = Field(100, ge=1, description="epochs between Fourier diagnostics")
+
+
+class GrokkingSpec(BaseSpec):
+    """Grokking in two-layer networks: the Li2 framework (science/grokking.md)."""
+
+    family: Literal["grokking"] = "grokking"
+    task: GroupTask = Field(default_factory=GroupTask)
+    model: TwoLayerModel = Field(default_factory=TwoLayerModel)
+    train: GrokkingTrain = Field(default_factory=GrokkingTrain)
+
+
+class EnergyTrain(Strict):
+    """Projected gradient ascent on E(w) at ‖w‖ = 1 (science/grokking.md §2.3)."""
+
+    lr: float | Literal["auto"] = Field("auto", description="γ; 'auto' = 2/M")
+    steps: int = Field(4000, ge=1, le=10_000_000)
+
+
+class EnergySpec(BaseSpec):
+    """Maxima of the Li2 energy (Theorem 2, Cor. 2): each seed is one Gaussian start."""
+
+    family: Literal["grokking-energy"] = "grokking-energy"
+    task: GroupTask = Field(default_factory=lambda: GroupTask(modulus=23, train_fraction=0.999999))
+    activation: Literal["sq", "relu", "silu"] = "sq"
+    full_table: bool = Field(True, description="E on every pair (else on the training split)")
+    train: EnergyTrain = Field(default_factory=EnergyTrain)
+
+
 SPEC_TYPES: dict[str, type[BaseSpec]] = {
     "integrate": IntegrateSpec, "closed-loop": ClosedLoopSpec, "closed-loop-surrogate": SurrogateSpec,
-    "lrnn": LRNNSpec,
+    "lrnn": LRNNSpec, "grokking": GrokkingSpec, "grokking-energy": EnergySpec,
 }
 
 # Grid keys that change array shapes or program structure cannot be vmapped together.
@@ -397,7 +476,9 @@ STRUCTURAL_KEYS = {"model.n", "task.kind", "train.method", "train.steps", "train
                    "train.state_reduction", "train.control_cost_convention", "theory.exponent",
                    "train.gain_episodes", "train.test_reduction", "train.precision", "plant.noise", "plant.ramp",
                    "task.n", "task.samples", "task.test_samples", "model.n_hidden", "model.init",
-                   "train.level", "train.loss", "task.test_lengths", "task.target"}
+                   "train.level", "train.loss", "task.test_lengths", "task.target",
+                   "task.modulus", "task.group", "task.moduli", "model.width", "model.activation",
+                   "train.diagnostics_every", "activation", "full_table"}
 
 
 # ----------------------------------------------------------------------------- helpers

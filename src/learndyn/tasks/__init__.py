@@ -26,3 +26,14 @@ from ._multisensory import (
     sensory_weights as sensory_weights,
 )
 from ._neurogym import neurogym_batch as neurogym_batch
+from ._groups import (
+    Group as Group,
+    cyclic_group as cyclic_group,
+    dihedral_characters as dihedral_characters,
+    dihedral_group as dihedral_group,
+    isotypic_projectors as isotypic_projectors,
+    make_group as make_group,
+    product_group as product_group,
+    split_pairs as split_pairs,
+    train_size as train_size,
+)

@@ -54,6 +54,7 @@ class Problem:
     trainable: Any = None
     optimizer: str = "sgd"
     clip: float | None = None
+    hyper: Any = None  # dict name -> (net,) extra injected hyper-parameters (weight_decay)
 
     @property
     def n_networks(self) -> int:
@@ -73,7 +74,7 @@ class TrainState(eqx.Module):
 def init_state(problem: Problem) -> TrainState:
     """The state at step 0."""
     opt = make_optimizer(problem.optimizer, problem.clip)
-    opt_state = jax.vmap(lambda p, lr: init_with_rate(opt, p, lr))(problem.params, problem.lr)
+    opt_state = jax.vmap(lambda p, lr, h: init_with_rate(opt, p, lr, h))(problem.params, problem.lr, problem.hyper)
     n = problem.n_networks
     return TrainState(
         problem.params, opt_state, jnp.zeros(n, bool), jnp.full(n, -1, jnp.int32), 0

@@ -1,0 +1,63 @@
+"""Figures of the grokking family (science/grokking.md §3): accuracy and ‖G_F‖ curves, boundary."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ._style import THEORY, figure, seed_colors
+
+
+def accuracy_and_gf(ds: xr.Dataset, *, title: str):
+    """Train (dashed) and test (solid) accuracy per grid value and seed; ‖G_F‖ (log) beside it."""
+    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
+    dim = gdims[0] if gdims else None
+    values = ds[dim].values if dim else [None]
+    colors = seed_colors(len(values))
+    fig, axes = figure(1, 3, figsize=(15, 4.2))
+    steps = ds["step"].values
+    for i, v in enumerate(values):
+        cell = ds.isel({dim: i, **{d: 0 for d in gdims[1:]}}) if dim else ds
+        lab = f"{dim}={v:g}" if dim else None
+        for s in range(cell.sizes["seed"]):
+            first = s == 0
+            axes[0].plot(steps, cell["test_accuracy"].isel(seed=s), color=colors[i], lw=1.5,
+                         label=(lab + " test" if lab else "test") if first else None)
+            axes[0].plot(steps, cell["train_accuracy"].isel(seed=s), "--", color=colors[i], lw=1,
+                         label=(lab + " train" if lab else "train") if first else None)
+            axes[1].semilogy(steps, cell["gf_norm"].isel(seed=s), color=colors[i], lw=1.5, label=lab if first else None)
+            fc = cell["fourier_concentration"].isel(seed=s)
+            ok = np.isfinite(fc.values)
+            axes[2].plot(steps[ok], fc.values[ok], "o-", ms=3, color=colors[i], label=lab if first else None)
+    m = int(ds.attrs.get("group_order", 0))
+    axes[0].axhline(1.0 / m if m else 0, color="gray", ls=":", lw=1, label="chance")
+    axes[0].set(xlabel="epoch (full-batch step)", ylabel="accuracy", ylim=(-0.02, 1.02))
+    axes[1].set(xlabel="epoch", ylabel="‖G_F‖ (centred residual · Vᵀ)")
+    axes[2].axhline(0.9, color=THEORY, ls="--", lw=1, label="0.9")
+    axes[2].set(xlabel="epoch", ylabel="Fourier concentration (importance-weighted)", ylim=(0, 1.02))
+    for ax in axes:
+        ax.legend(frameon=False, fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def boundary(ds: xr.Dataset, *, title: str):
+    """Final test accuracy (mean over seeds) against the train fraction p, with p_c = 2.7482 ln M/M."""
+    fig, ax = figure(figsize=(6.5, 4.2))
+    last = ds["test_accuracy"].isel(step=-1)
+    p = ds["train_fraction"].values
+    other = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims and d != "train_fraction"]
+    mean = last.mean("seed")
+    for d in other:
+        mean = mean.isel({d: 0})
+    ax.plot(p, mean.values, "o-", label="mean final test accuracy")
+    if "critical_fraction" in ds:
+        pc = float(ds["critical_fraction"])
+        ax.axvline(pc, color=THEORY, ls="--", label=f"p_c = 2.7482 ln M/M = {pc:.3f}")
+        ax.axvspan(pc / 1.5, pc * 1.5, color="gray", alpha=0.15, label="factor 1.5 band")
+    ax.set(xlabel="train fraction p", ylabel="test accuracy", ylim=(-0.02, 1.02))
+    ax.legend(frameon=False, fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig

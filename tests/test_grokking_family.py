@@ -1,0 +1,99 @@
+"""The grokking family through the one runner (science/grokking.md §1, §3): losses, G_F, masks, CLI."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import pytest
+
+import learndyn
+from learndyn.experiments.grokking import TwoLayerNet, init_network, loss_and_residual
+from learndyn.tasks import cyclic_group, split_pairs
+from learndyn.theory import grokking as theory
+
+SMALL = ["task.modulus=23", "model.width=128", "train.steps=60", "record.points=61", "train.diagnostics_every=30"]
+
+
+@pytest.mark.parametrize(("loss", "scale"), [("mse_class", lambda n: n / 2), ("mse_sample", lambda n: 1.0),
+                                             ("ce", lambda n: n)])
+def test_gf_is_minus_loss_gradient_without_normalisation(loss, scale):
+    """§2.1: the recorded G_F = R Vᵀ equals −∂L/∂F times the loss's 1/n and 2 (n/2 for mse_class,
+    1 for mse_sample, n for ce), including masked (padded) rows."""
+    m = 23
+    train, _ = split_pairs(cyclic_group(m), 0.4, np.random.default_rng(0))
+    n = len(train)
+    pairs = jnp.asarray(np.concatenate([train[:, :2], np.zeros((7, 2), int)]))
+    labels = jnp.asarray(np.concatenate([train[:, 2], np.zeros(7, int)]))
+    mask = jnp.asarray(np.concatenate([np.ones(n), np.zeros(7)]))
+    net = init_network(jr.key(0), m, 64, 1.0)
+    f = theory.hidden(net.w, pairs, "sq")
+
+    def loss_of_f(f):
+        o = f @ net.v
+        y = jax.nn.one_hot(labels, m)
+        if loss == "mse_class":
+            r = (y - 1 / m) - (o - o.mean(1, keepdims=True))
+            return jnp.sum(mask[:, None] * r**2) / n
+        if loss == "mse_sample":
+            d = y - o
+            d = d - jnp.sum(mask[:, None] * d, 0) / n
+            return 0.5 * jnp.sum(mask[:, None] * d**2)
+        return -jnp.sum(mask * jnp.sum(y * jax.nn.log_softmax(o), 1)) / n
+
+    value, r = loss_and_residual(net, pairs, labels, mask, m, "sq", loss, 1.0)
+    assert float(value) == pytest.approx(float(loss_of_f(f)), rel=1e-12)
+    np.testing.assert_allclose(r @ net.v.T, -scale(n) * jax.grad(loss_of_f)(f), atol=1e-10)
+
+
+def test_grokking_run_records_and_summarises(tmp_path):
+    """A small run through the CLI path: accuracies, ‖G_F‖ every epoch, sparse Fourier diagnostics,
+    both weight-decay arms, summary.json with the binding metric names, figures."""
+    spec = learndyn.resolve_spec("grokking", SMALL, seeds=2)
+    ds = learndyn.run(spec, tmp_path / "g")
+    assert ds.sizes["step"] == 61 and list(ds["weight_decay"].values) == [2e-4, 0.0]
+    assert float(ds["train_accuracy"].isel(step=-1).min()) > float(ds["train_accuracy"].isel(step=0).max())
+    fc = ds["fourier_concentration"].isel(seed=0, weight_decay=0).values
+    assert np.isfinite(fc[[0, 30, 60]]).all() and np.isnan(fc[1:30]).all()
+    assert float(ds["critical_fraction"]) == pytest.approx(2.7482 * np.log(23) / 23)
+    summary = json.loads((tmp_path / "g" / "summary.json").read_text())
+    for key in ("final_test_accuracy", "grok_epoch", "fourier_concentration", "frequencies_covered",
+                "gf_norm_final"):
+        assert np.asarray(summary["metrics"][key], dtype=object).shape == (2, 2)
+    assert (tmp_path / "g" / "figures" / "accuracy.png").is_file()
+
+
+def test_train_fraction_grid_uses_masks_and_equals_single_runs():
+    """Grid points with different n share one program through masks; each equals its run alone."""
+    base = SMALL[:-2] + ["train.steps=20", "record.points=3", "model.width=32"]
+    spec = learndyn.resolve_spec("grokking-boundary", base, seeds=1)
+    grid = learndyn.run(spec.model_copy(update={"grid": {"task.train_fraction": [0.3, 0.5]}}))
+    alone = learndyn.run(learndyn.resolve_spec("grokking-boundary", base + ["task.train_fraction=0.3"], seeds=1)
+                         .model_copy(update={"grid": {}}))
+    assert list(grid["n_train"].isel(seed=0).values) == [23**2 - int(np.ceil(0.7 * 23**2)), 264]
+    np.testing.assert_allclose(grid["train_loss"].sel(train_fraction=0.3).values, alone["train_loss"].values,
+                               rtol=1e-10)
+
+
+def test_muon_arm_trains():
+    """grokking-muon: Muon on W, Adam on V lowers the training loss (small run)."""
+    ds = learndyn.run(learndyn.resolve_spec("grokking-muon", SMALL, seeds=1))
+    loss = ds["train_loss"].isel(seed=0).values
+    assert loss[-1] < loss[0] - 0.03 and np.all(np.diff(loss[::10]) < 0)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["grokking", "--set", "task.train_fraction=1.5"], "task.train_fraction"),
+    (["grokking", "--set", "train.optimizer='lion'"], "train.optimizer"),
+    (["grokking", "--set", "task.group='dihedral'", "--set", "task.modulus=2"], "modulus must be ≥ 3"),
+])
+def test_bad_grokking_input_is_one_line_exit_2(tmp_path, args, fragment):
+    from typer.testing import CliRunner
+
+    from learndyn.cli import app
+
+    result = CliRunner().invoke(app, ["run", *args, "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
