@@ -238,6 +238,13 @@ register(Experiment(
                        "record": {"points": 601},
                        "grid": {"task.train_fraction": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}}),
 ))
+register(Experiment(
+    "grokking-energy", "grokking-energy",
+    "projected ascent on E(w) = ½‖Ỹᵀσ(Xw)‖² at ‖w‖ = 1 from 8 starts: single-frequency maxima E = M/4 "
+    "(Theorem 2); --set task.group='dihedral' task.modulus=5",
+    {"task": {"group": "cyclic", "modulus": 23}, "activation": "sq", "full_table": True,
+     "train": {"lr": "auto", "steps": 4000}, "seeds": 8, "record": {"points": 200}},
+))
 
 
 def default_data(name: str) -> dict[str, Any]:

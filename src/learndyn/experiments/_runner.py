@@ -22,11 +22,11 @@ from ..config import BaseSpec, to_toml
 from ..errors import OutputError
 from ..results import RunDir, package_versions
 from ..training import init_state, state_from_leaves, state_leaves, train, write_points
-from . import closed_loop, closed_loop_surrogate, grokking, integrate, lrnn
+from . import closed_loop, closed_loop_surrogate, grokking, grokking_energy, integrate, lrnn
 
 FAMILIES: dict[str, ModuleType] = {
     "integrate": integrate, "closed-loop": closed_loop, "closed-loop-surrogate": closed_loop_surrogate,
-    "lrnn": lrnn, "grokking": grokking,
+    "lrnn": lrnn, "grokking": grokking, "grokking-energy": grokking_energy,
 }
 
 

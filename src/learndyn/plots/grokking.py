@@ -61,3 +61,22 @@ def boundary(ds: xr.Dataset, *, title: str):
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def energy_ascent(ds: xr.Dataset, *, title: str):
+    """E(w) over projected-ascent steps per start, with the maxima M/4 and M/2 (Theorem 2,
+    learndyn normalisation); histogram of the final values."""
+    m = int(ds.attrs["group_order"])
+    fig, axes = figure(1, 2, figsize=(11, 4.2))
+    steps = np.maximum(ds["step"].values, 1)
+    for s in range(ds.sizes["seed"]):
+        axes[0].semilogx(steps, ds["energy"].isel(seed=s), lw=1.2)
+    for ax in axes:
+        for val, lab in ((m / 4, "M/4"), (m / 2, "M/2")):
+            (ax.axhline if ax is axes[0] else ax.axvline)(val, color=THEORY, ls="--", lw=1)
+    axes[0].set(xlabel="ascent step", ylabel="E(w), ‖w‖ = 1")
+    axes[1].hist(ds["energy"].isel(step=-1).values, bins=np.linspace(0, 0.6 * m, 61), color="tab:blue")
+    axes[1].set(xlabel="final E (dashed: M/4, M/2)", ylabel="starts")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

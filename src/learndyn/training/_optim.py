@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-OPTIMIZERS = ("sgd", "adam", "adam_l2", "adamw", "sgd_momentum_l2", "muon")
+OPTIMIZERS = ("sgd", "adam", "adam_l2", "adamw", "sgd_momentum_l2", "muon", "sphere")
 DECAYED = ("adam_l2", "adamw", "sgd_momentum_l2", "muon")
 """Optimisers with an injected ``weight_decay`` hyper-parameter (one value per network)."""
 
@@ -44,7 +44,23 @@ def muon_matrix(learning_rate, weight_decay, momentum: float = 0.99) -> optax.Gr
     return optax.GradientTransformation(init, update)
 
 
+def sphere_descent(learning_rate) -> optax.GradientTransformation:
+    r"""Projected descent on the unit sphere: ``θ ← (θ − lr·g)/‖θ − lr·g‖`` (per leaf); with
+    ``g = −∇E`` this is the projected ascent of science/grokking.md §2.3."""
+
+    def update(grads, state, params):
+        def one(g, p):
+            q = p - learning_rate * g
+            return q / jnp.linalg.norm(q) - p
+
+        return jax.tree.map(one, grads, params), state
+
+    return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
+
+
 def _base(name: str):
+    if name == "sphere":
+        return sphere_descent
     if name == "sgd":
         return optax.sgd
     if name == "adam":

@@ -1,0 +1,134 @@
+r"""``grokking-energy``: projected ascent on the Li2 energy ``E(w) = ½‖Ỹᵀσ(Xw)‖²`` at ``‖w‖ = 1``
+(science/grokking.md §2.3, §3.2; Theorem 2, Cor. 2). Every seed is one Gaussian start, trained by
+the one trainer with the ``sphere`` optimiser (``w ← (w + γ∇E)/‖w + γ∇E‖``, γ = 2/M by default).
+
+Theory: the maxima ``M/4`` (complex pair, 2-d irrep) and ``M/2`` (1-d real irrep) in learndyn's
+normalisation (4× the printed values, pitfall 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import xarray as xr
+
+from ..config import EnergySpec
+from ..tasks import make_group, split_pairs
+from ..theory import grokking as theory
+from ..training import Problem, TrainState, gradient_engine, recorded_steps
+from .grokking import LABEL, frequency_projectors
+
+
+class TableData(eqx.Module):
+    pairs: Any
+    y_tilde: Any
+
+
+@dataclass
+class Built:
+    spec: EnergySpec
+    phase: str
+    problem: Problem
+    record_steps: list[int]
+    projectors: list[np.ndarray]
+    order: int
+    group_name: str
+    warnings: list[str] = field(default_factory=list)
+    observe: Any = None
+
+
+def build(spec: EnergySpec, *, record_steps=None, phase: str = "main", previous=None) -> Built:
+    group = make_group(spec.task.group, spec.task.modulus, spec.task.moduli)
+    m = group.order
+    if spec.full_table:
+        h1, h2 = np.divmod(np.arange(m * m), m)
+        rows = np.stack([h1, h2, group.table[h1, h2]], 1)
+    else:
+        rows, _ = split_pairs(group, spec.task.train_fraction, np.random.default_rng(spec.seed))
+    pairs = jnp.asarray(rows[:, :2])
+    y_t = theory.centred_targets(jnp.asarray(rows[:, 2]), m)
+    keys = jr.split(jr.key(spec.seed), spec.seeds)
+    w0 = jax.vmap(lambda k: jr.normal(k, (2 * m,)))(keys)
+    w0 = w0 / jnp.linalg.norm(w0, axis=1, keepdims=True)
+    data = TableData(jnp.broadcast_to(pairs, (spec.seeds,) + pairs.shape),
+                     jnp.broadcast_to(y_t, (spec.seeds,) + y_t.shape))
+    act = spec.activation
+    gamma = 2.0 / m if spec.train.lr == "auto" else float(spec.train.lr)
+    problem = Problem(params=w0, data=data, lr=jnp.full(spec.seeds, gamma), keys=keys,
+                      engine=gradient_engine(lambda w, d, k: -theory.energy(w, d.pairs, d.y_tilde, act)),
+                      optimizer="sphere")
+    steps = record_steps or recorded_steps(spec.train.steps, spec.record)
+    built = Built(spec, phase, problem, list(steps), frequency_projectors(spec.task, group), m, group.name)
+    energy = jax.jit(jax.vmap(lambda w, d: theory.energy(w, d.pairs, d.y_tilde, act)))
+
+    def observe(state: TrainState) -> dict[str, np.ndarray]:
+        w = np.asarray(state.params)
+        pa, pb = theory.unit_spectra(w.T, built.projectors)
+        p = pa + pb
+        k = 1 + np.argmax(p[1:], axis=0)
+        return {"energy": np.asarray(energy(state.params, data)), "frequency": k,
+                "concentration": p[k, np.arange(p.shape[1])] / p.sum(0)}
+
+    built.observe = observe
+    return built
+
+
+def to_dataset(phases) -> xr.Dataset:
+    res = phases[-1]
+    built, records = res.built, res.records
+    steps = np.asarray(built.record_steps[: len(records)], dtype=np.int64)
+    data = {}
+    if records:
+        for name in ("energy", "frequency", "concentration"):
+            data[name] = (("seed", "step"), np.stack([r[name] for r in records], axis=1))
+    data["diverged"] = (("seed",), np.asarray(res.state.diverged))
+    w = np.asarray(res.state.params)
+    data["w_final"] = (("seed", "unit_entry"), w)
+    ds = xr.Dataset(data, coords={"step": steps, "seed": np.arange(built.spec.seeds)})
+    ds.attrs.update(source="sim", label=LABEL, grid_keys={}, group=built.group_name, group_order=built.order)
+    return ds
+
+
+def theory_dataset(spec, phases, sim=None) -> xr.Dataset:
+    m = phases[-1].built.order
+    return xr.Dataset({"energy_max_pair": ((), m / 4), "energy_max_real": ((), m / 2)})
+
+
+def summarize(ds: xr.Dataset) -> dict[str, Any]:
+    metrics = {}
+    if ds.sizes.get("step", 0) and "energy" in ds:
+        last = ds.isel(step=-1)
+        metrics = {"final_energy": last["energy"].values.tolist(),
+                   "frequency": last["frequency"].values.astype(int).tolist(),
+                   "concentration": last["concentration"].values.tolist()}
+    return {"status": np.where(ds["diverged"].values, "diverged", "ok").tolist(), "metrics": metrics,
+            "theory": {"energy_max_pair": float(ds["energy_max_pair"]) if "energy_max_pair" in ds else None,
+                       "energy_max_real": float(ds["energy_max_real"]) if "energy_max_real" in ds else None}}
+
+
+def headline_rows(ds: xr.Dataset):
+    cols = ["start", "final E", "E / M", "frequency / irrep", "concentration"]
+    if not ds.sizes.get("step", 0) or "energy" not in ds:
+        return cols, []
+    last = ds.isel(step=-1)
+    m = int(ds.attrs["group_order"])
+    return cols, [[str(s), f"{float(last['energy'][s]):.4f}", f"{float(last['energy'][s]) / m:.4f}",
+                   str(int(last["frequency"][s])), f"{float(last['concentration'][s]):.4f}"]
+                  for s in range(ds.sizes["seed"])]
+
+
+def figures(ds: xr.Dataset, outdir) -> list:
+    from ..plots import grokking as plots
+    from ..plots import save_figure
+
+    if not ds.sizes.get("step", 0) or "energy" not in ds:
+        return []
+    title = f"grokking-energy — {ds.attrs.get('group', '')} — {LABEL}"
+    return [save_figure(plots.energy_ascent(ds, title=title), Path(outdir) / "energy.png")]
