@@ -97,3 +97,16 @@ def test_bad_grokking_input_is_one_line_exit_2(tmp_path, args, fragment):
     assert result.exit_code == 2, result.output
     assert fragment in result.output
     assert "Traceback" not in result.output
+
+
+def test_energy_experiment_reaches_irrep_maxima():
+    """grokking-energy through the runner (check 3 path): D_5 starts end on E = M/4 or M/2 with
+    isotypic concentration ≥ 0.999; summary carries the theory maxima."""
+    ds = learndyn.run(learndyn.resolve_spec("grokking-energy", ["task.group='dihedral'", "task.modulus=5",
+                                                                "record.points=5"], seeds=4))
+    last = ds.isel(step=-1)
+    e = last["energy"].values
+    assert np.all(np.minimum(abs(e - 2.5), abs(e - 5.0)) <= 1e-3 * 2.5)
+    assert float(last["concentration"].min()) >= 0.999
+    summary = learndyn.experiments.summary_dict(ds)
+    assert summary["theory"] == {"energy_max_pair": 2.5, "energy_max_real": 5.0}
