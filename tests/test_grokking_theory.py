@@ -149,11 +149,13 @@ def test_check5_stage1_closed_forms():
     v0 = 1e-3 * jr.normal(jr.key(3), (512, 23))
     for eta in (1e-2, 1e-3):
         a, v_r = theory.stage1_matrices(f_t, y_t, eta)
-        sol = diffrax.diffeqsolve(diffrax.ODETerm(lambda t, v, _: -a @ v + f_t.T @ y_t), diffrax.Tsit5(),
-                                  0.0, 5.0, None, v0, stepsize_controller=diffrax.PIDController(rtol=1e-11, atol=1e-12),
-                                  max_steps=200_000)
-        closed = theory.stage1_v(5.0, v0, f_t, y_t, eta)
-        assert float(jnp.max(jnp.abs(sol.ys[-1] - closed))) < 1e-8  # (a)
+        if eta == 1e-2:  # (a) once: the closed form against diffrax
+            sol = diffrax.diffeqsolve(diffrax.ODETerm(lambda t, v, _: -a @ v + f_t.T @ y_t), diffrax.Tsit5(),
+                                      0.0, 5.0, None, v0,
+                                      stepsize_controller=diffrax.PIDController(rtol=1e-11, atol=1e-12),
+                                      max_steps=200_000)
+            closed = theory.stage1_v(5.0, v0, f_t, y_t, eta)
+            assert float(jnp.max(jnp.abs(sol.ys[-1] - closed))) < 1e-8
         g_fixed = theory.stage1_fixed_point_gradient(f_t, y_t, eta)
         np.testing.assert_allclose(theory.back_gradient(v_r, f_t, y_t), g_fixed, atol=1e-10)  # (c)
         lam_min = float(jnp.linalg.eigvalsh(a)[0])
