@@ -110,3 +110,13 @@ def test_energy_experiment_reaches_irrep_maxima():
     assert float(last["concentration"].min()) >= 0.999
     summary = learndyn.experiments.summary_dict(ds)
     assert summary["theory"] == {"energy_max_pair": 2.5, "energy_max_real": 5.0}
+
+
+def test_boundary_estimate_rule():
+    """§3.3: p̂_c is the smallest grid p where ≥ half the seeds reach 0.95 and all larger p do too."""
+    from learndyn.experiments.grokking import boundary_estimate
+
+    p = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    acc = np.array([[0.0, 0.0, 0.0], [0.99, 0.0, 0.0], [0.0, 0.1, 0.2], [0.96, 0.97, 0.2], [1.0, 1.0, 1.0]])
+    assert boundary_estimate(acc, p) == 0.4  # the lucky seed at 0.2 does not count: 0.3 fails
+    assert np.isnan(boundary_estimate(np.zeros((5, 3)), p))

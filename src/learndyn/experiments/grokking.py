@@ -257,6 +257,20 @@ def grok_epoch(ds: xr.Dataset, threshold: float = 0.95) -> xr.DataArray:
     return xr.where(hit.any("step"), ds["step"].values[first], -1)
 
 
+def boundary_estimate(final_test_accuracy: np.ndarray, fractions: np.ndarray, threshold: float = 0.95) -> float:
+    """``p̂_c``: the smallest grid ``p`` at which at least half the seeds reach test accuracy
+    ``≥ threshold``, as do all larger ``p`` (science/grokking.md §3.3); NaN if none.
+
+    ``final_test_accuracy`` is ``(p, seed)`` with ``fractions`` increasing."""
+    ok = np.mean(np.asarray(final_test_accuracy) >= threshold, axis=1) >= 0.5
+    best = float("nan")
+    for i in range(len(fractions) - 1, -1, -1):
+        if not ok[i]:
+            break
+        best = float(fractions[i])
+    return best
+
+
 def _last_valid(da: xr.DataArray) -> xr.DataArray:
     """Value at the last recorded step where it was computed (diagnostics are sparse)."""
     vals = np.moveaxis(da.transpose(..., "step").values, -1, 0)
@@ -287,6 +301,11 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         metrics["grok_epoch"] = [[None if (isinstance(x, float) and np.isnan(x)) else int(x) for x in row]
                                  if isinstance(row, list) else (None if np.isnan(row) else int(row))
                                  for row in metrics["grok_epoch"]]
+    if metrics and "train_fraction" in gdims:
+        acc = ds["test_accuracy"].isel(step=-1).isel({d: 0 for d in gdims if d != "train_fraction"})
+        order = np.argsort(ds["train_fraction"].values)
+        metrics["boundary_estimate"] = boundary_estimate(acc.transpose("train_fraction", "seed").values[order],
+                                                         ds["train_fraction"].values[order])
     status = xr.where(ds["diverged"], "diverged", "ok")
     return {"status": nested(status), "metrics": metrics,
             "theory": {"critical_fraction": float(ds["critical_fraction"]) if "critical_fraction" in ds else None}}
