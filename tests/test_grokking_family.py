@@ -62,6 +62,10 @@ def test_grokking_run_records_and_summarises(tmp_path):
                 "gf_norm_final"):
         assert np.asarray(summary["metrics"][key], dtype=object).shape == (2, 2)
     assert (tmp_path / "g" / "figures" / "accuracy.png").is_file()
+    power = ds["top_unit_power"]
+    assert power.shape[-2:] == (40, 12)  # 40 most important units × (DC + 11 frequency pairs of Z_23)
+    np.testing.assert_allclose(power.sum("freq"), 1.0, atol=1e-12)
+    assert (tmp_path / "g" / "figures" / "unit_spectra.png").is_file()
 
 
 def test_train_fraction_grid_uses_masks_and_equals_single_runs():

@@ -213,6 +213,19 @@ _ATTRS = {
 }
 
 
+def top_unit_power(w: np.ndarray, v: np.ndarray, projectors, n_units: int = 40) -> np.ndarray:
+    """``(net, unit, freq)``: normalised power ``P_j(k)/Σ_k P_j(k)`` (DC first) of each network's
+    ``n_units`` most important units (importance ``‖V_j‖‖W_j‖²``, §4), most important first."""
+    out = []
+    for wi, vi in zip(w, v, strict=True):
+        pa, pb = theory.unit_spectra(wi, projectors)
+        p = (pa + pb) / np.maximum((pa + pb).sum(0), 1e-300)
+        imp = np.linalg.norm(vi, axis=1) * np.sum(wi**2, axis=0)
+        top = np.argsort(-imp)[:n_units]
+        out.append(p[:, top].T)
+    return np.stack(out)
+
+
 def _label(built: Built, x: np.ndarray, extra: tuple[str, ...]):
     gshape = tuple(len(v) for v in built.grid_values.values())
     return tuple(built.grid_dims) + ("seed",) + extra, x.reshape(gshape + (built.spec.seeds,) + x.shape[1:])
@@ -229,6 +242,9 @@ def to_dataset(phases) -> xr.Dataset:
     data["diverged"] = _label(built, np.asarray(res.state.diverged), ())
     data["diverged_step"] = _label(built, np.asarray(res.state.diverged_step), ())
     data["n_train"] = _label(built, built.n_train, ())
+    data["top_unit_power"] = _label(built, top_unit_power(np.asarray(res.state.params.w),
+                                                          np.asarray(res.state.params.v), built.projectors),
+                                    ("unit", "freq"))
     coords = {"step": steps, "seed": np.arange(built.spec.seeds),
               **{d: np.asarray(v, float) for d, v in built.grid_values.items()}}
     ds = xr.Dataset(data, coords=coords)
@@ -342,6 +358,8 @@ def figures(ds: xr.Dataset, outdir) -> list:
         return []
     title = f"{ds.attrs.get('experiment', 'grokking')} — {ds.attrs.get('group', '')} — {LABEL}"
     paths = [save_figure(plots.accuracy_and_gf(ds, title=title), outdir / "accuracy.png")]
+    if "top_unit_power" in ds:
+        paths.append(save_figure(plots.unit_spectra(ds, title=title), outdir / "unit_spectra.png"))
     gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
     if "train_fraction" in gdims:
         paths.append(save_figure(plots.boundary(ds, title=title), outdir / "boundary.png"))

@@ -80,3 +80,22 @@ def energy_ascent(ds: xr.Dataset, *, title: str):
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def unit_spectra(ds: xr.Dataset, *, title: str):
+    """Heat map of the normalised frequency power of the most important hidden units at the end of
+    training, seed 0 of each grid value (Fourier features after grokking: one bright cell per row)."""
+    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
+    dim = gdims[0] if gdims else None
+    values = ds[dim].values if dim else [None]
+    fig, axes = figure(1, len(values), figsize=(5.5 * len(values), 5), squeeze=False)
+    for i, v in enumerate(values):
+        cell = ds["top_unit_power"].isel({dim: i, **{d: 0 for d in gdims[1:]}}) if dim else ds["top_unit_power"]
+        ax = axes[0, i]
+        im = ax.imshow(cell.isel(seed=0).values, aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                       interpolation="nearest")
+        ax.set(xlabel="frequency / irrep index (0 = DC)", ylabel="unit (by importance)",
+               title=f"{dim}={v:g}" if dim else "final units")
+    fig.colorbar(im, ax=axes[0, -1], label="share of the unit's power")
+    fig.suptitle(title, fontsize=10)
+    return fig
