@@ -118,7 +118,7 @@ def test_energy_experiment_reaches_irrep_maxima():
 
 def test_boundary_estimate_rule():
     """§3.3: p̂_c is the smallest grid p where ≥ half the seeds reach 0.95 and all larger p do too."""
-    from learndyn.experiments.grokking import boundary_estimate
+    from learndyn.analysis import boundary_estimate
 
     p = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
     acc = np.array([[0.0, 0.0, 0.0], [0.99, 0.0, 0.0], [0.0, 0.1, 0.2], [0.96, 0.97, 0.2], [1.0, 1.0, 1.0]])

@@ -1,6 +1,7 @@
 """Analysis of recorded networks: spectra, outliers, residues, weight changes, tangent kernels."""
 
 from ._acquisition import acquisition_epochs as acquisition_epochs
+from ._boundary import boundary_estimate as boundary_estimate
 from ._kernel import kernel_distance as kernel_distance, neural_tangent_kernel as neural_tangent_kernel
 from ._spectra import (
     count_outliers as count_outliers,

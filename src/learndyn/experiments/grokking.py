@@ -24,6 +24,7 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
+from ..analysis import boundary_estimate
 from ..config import GrokkingSpec, grid_dims, grid_points, spec_at
 from ..tasks import Group, dihedral_characters, isotypic_projectors, make_group, split_pairs, train_size
 from ..theory import grokking as theory
@@ -271,20 +272,6 @@ def grok_epoch(ds: xr.Dataset, threshold: float = 0.95) -> xr.DataArray:
     hit = ds["test_accuracy"] >= threshold
     first = hit.argmax("step")
     return xr.where(hit.any("step"), ds["step"].values[first], -1)
-
-
-def boundary_estimate(final_test_accuracy: np.ndarray, fractions: np.ndarray, threshold: float = 0.95) -> float:
-    """``p̂_c``: the smallest grid ``p`` at which at least half the seeds reach test accuracy
-    ``≥ threshold``, as do all larger ``p`` (science/grokking.md §3.3); NaN if none.
-
-    ``final_test_accuracy`` is ``(p, seed)`` with ``fractions`` increasing."""
-    ok = np.mean(np.asarray(final_test_accuracy) >= threshold, axis=1) >= 0.5
-    best = float("nan")
-    for i in range(len(fractions) - 1, -1, -1):
-        if not ok[i]:
-            break
-        best = float(fractions[i])
-    return best
 
 
 def _last_valid(da: xr.DataArray) -> xr.DataArray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from ..analysis import boundary_estimate
 from ._style import THEORY, figure, seed_colors
 
 
@@ -52,6 +53,11 @@ def boundary(ds: xr.Dataset, *, title: str):
     for d in other:
         mean = mean.isel({d: 0})
     ax.plot(p, mean.values, "o-", label="mean final test accuracy")
+    order = np.argsort(p)
+    acc = last.isel({d: 0 for d in other}).transpose("train_fraction", "seed").values[order]
+    p_hat = boundary_estimate(acc, p[order])
+    if np.isfinite(p_hat):
+        ax.axvline(p_hat, color="tab:red", lw=1.5, label=f"p̂_c = {p_hat:g} (≥ half the seeds at 0.95, all larger p)")
     if "critical_fraction" in ds:
         pc = float(ds["critical_fraction"])
         ax.axvline(pc, color=THEORY, ls="--", label=f"p_c = 2.7482 ln M/M = {pc:.3f}")
