@@ -456,7 +456,7 @@ class EnergySpec(BaseSpec):
     """Maxima of the Li2 energy (Theorem 2, Cor. 2): each seed is one Gaussian start."""
 
     family: Literal["grokking-energy"] = "grokking-energy"
-    task: GroupTask = Field(default_factory=lambda: GroupTask(modulus=23, train_fraction=0.999999))
+    task: GroupTask = Field(default_factory=lambda: GroupTask(modulus=23), description="train_fraction used only without full_table")
     activation: Literal["sq", "relu", "silu"] = "sq"
     full_table: bool = Field(True, description="E on every pair (else on the training split)")
     train: EnergyTrain = Field(default_factory=EnergyTrain)
