@@ -29,6 +29,7 @@ from ..config import GrokkingSpec, grid_dims, grid_points, spec_at
 from ..tasks import Group, dihedral_characters, isotypic_projectors, make_group, split_pairs, train_size
 from ..theory import grokking as theory
 from ..training import Problem, TrainState, gradient_engine, recorded_steps
+from ._networks import label_networks
 
 LABEL = "Tian, arXiv 2509.21519 (Li2), reference code yuandong-tian/understanding"
 _RESERVED = {"seed", "step"}
@@ -228,8 +229,7 @@ def top_unit_power(w: np.ndarray, v: np.ndarray, projectors, n_units: int = 40) 
 
 
 def _label(built: Built, x: np.ndarray, extra: tuple[str, ...]):
-    gshape = tuple(len(v) for v in built.grid_values.values())
-    return tuple(built.grid_dims) + ("seed",) + extra, x.reshape(gshape + (built.spec.seeds,) + x.shape[1:])
+    return label_networks(built.grid_dims, built.grid_values, built.spec.seeds, x, extra)
 
 
 def to_dataset(phases) -> xr.Dataset:
@@ -296,14 +296,11 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         metrics = {
             "final_test_accuracy": nested(ds["test_accuracy"].isel(step=-1)),
             "final_train_accuracy": nested(ds["train_accuracy"].isel(step=-1)),
-            "grok_epoch": nested(xr.where(g < 0, np.nan, g)),
+            "grok_epoch": nested(g.copy(data=np.where(g.values >= 0, g.values.astype(object), None))),
             "fourier_concentration": nested(_last_valid(ds["fourier_concentration"])),
             "frequencies_covered": nested(_last_valid(ds["frequencies_covered"])),
             "gf_norm_final": nested(ds["gf_norm"].isel(step=-1)),
         }
-        metrics["grok_epoch"] = [[None if (isinstance(x, float) and np.isnan(x)) else int(x) for x in row]
-                                 if isinstance(row, list) else (None if np.isnan(row) else int(row))
-                                 for row in metrics["grok_epoch"]]
     if metrics and "train_fraction" in gdims:
         acc = ds["test_accuracy"].isel(step=-1).isel({d: 0 for d in gdims if d != "train_fraction"})
         order = np.argsort(ds["train_fraction"].values)

@@ -38,6 +38,7 @@ from ..config import IntegrateSpec, grid_dims, grid_points, spec_at
 from ..models import LinearRNN, init_linear_rnn, two_neuron_init
 from ..tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
 from ..theory import integrate as theory
+from ._networks import label_networks
 from ..training import (
     Problem,
     SampledWindow,
@@ -244,13 +245,9 @@ def to_dataset(phases) -> xr.Dataset:
     built, records, state = phases[-1].built, phases[-1].records, phases[-1].state
     spec = built.spec
     steps = built.record_steps[: len(records)]
-    gshape = tuple(len(v) for v in built.grid_values.values())
-    gdims = tuple(built.grid_dims)
-    net_shape = gshape + (spec.seeds,)
-    net_dims = gdims + ("seed",)
 
     def label(x: np.ndarray, extra_dims: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
-        return net_dims + extra_dims, x.reshape(net_shape + x.shape[1:])
+        return label_networks(built.grid_dims, built.grid_values, spec.seeds, x, extra_dims)
 
     data_vars: dict[str, Any] = {}
     if records:

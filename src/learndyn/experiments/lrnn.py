@@ -37,6 +37,7 @@ from ..models import (
 from ..tasks import correlation_task, multisensory_trials, random_orthogonal, task_dynamics
 from ..theory import lrnn as theory
 from ..training import EngineOutput, Problem, TrainState, gradient_engine, recorded_steps
+from ._networks import label_networks
 
 LABEL = "Proca, Dominé, Shanahan & Mediano, ICML 2025 (PMLR 267:49860)"
 _RESERVED = {"seed", "step", "mode", "sv", "length", "crit_T", "beta_theory"}
@@ -265,8 +266,7 @@ _VAR_ATTRS = {
 
 
 def _label(built: Built, x: np.ndarray, extra: tuple[str, ...]):
-    gshape = tuple(len(v) for v in built.grid_values.values())
-    return tuple(built.grid_dims) + ("seed",) + extra, x.reshape(gshape + (built.spec.seeds,) + x.shape[1:])
+    return label_networks(built.grid_dims, built.grid_values, built.spec.seeds, x, extra)
 
 
 def to_dataset(phases) -> xr.Dataset:
