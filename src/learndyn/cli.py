@@ -115,6 +115,30 @@ def show(path: Annotated[Path, typer.Argument(help="run directory")]) -> None:
     _print_headline(ds)
 
 
+@app.command("analyze")
+@_guard
+def analyze(
+    path: Annotated[Path, typer.Argument(help="run directory")],
+    what: Annotated[list[str], typer.Option("--what", help="spectra | pca | fixed-points (repeatable; default: all the run supports)")] = [],  # noqa: B006
+) -> None:
+    """Spectra, PCA and fixed points of a saved run; writes DIR/analysis/ (the run is untouched)."""
+    from .experiments._analyze import analyze as run_analysis
+    from .experiments._analyze import headline
+
+    items = [w.strip() for entry in what for w in entry.split(",") if w.strip()]
+    with err_console.status("analysing…"):
+        _, paths, summary = run_analysis(path, items or None)
+    cols, rows = headline(summary)
+    table = Table(title=f"analysis of {summary.get('experiment')} ({summary.get('analyses')})", header_style="bold")
+    for c in cols:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*r)
+    out_console.print(table)
+    out_console.print(f"analysis: {path / 'analysis' / 'analysis.zarr'}")
+    out_console.print(f"figures:  {path / 'analysis' / 'figures'} ({len(paths)} files)")
+
+
 def _print_headline(ds) -> None:
     from .experiments import headline
 

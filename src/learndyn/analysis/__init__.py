@@ -1,9 +1,27 @@
-"""Analysis of recorded networks: spectra, outliers, residues, weight changes, tangent kernels."""
+"""Analysis of recorded networks: spectra, outliers, fixed points, PCA, weight changes, tangent kernels."""
 
 from ._acquisition import acquisition_epochs as acquisition_epochs
 from ._boundary import boundary_estimate as boundary_estimate
+from ._fixed_points import (
+    FixedPoints as FixedPoints,
+    classify as classify,
+    deduplicate as deduplicate,
+    find_fixed_points as find_fixed_points,
+    minimise_speed as minimise_speed,
+    newton_polish as newton_polish,
+    sample_states as sample_states,
+)
+from ._pca import (
+    PCA as PCA,
+    learned_rank as learned_rank,
+    participation_ratio as participation_ratio,
+    pca as pca,
+    weight_trajectory as weight_trajectory,
+)
 from ._kernel import kernel_distance as kernel_distance, neural_tangent_kernel as neural_tangent_kernel
 from ._spectra import (
+    bulk_radius as bulk_radius,
+    outlier_tracks as outlier_tracks,
     count_outliers as count_outliers,
     escape_step as escape_step,
     learned_modes as learned_modes,

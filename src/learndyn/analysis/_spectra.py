@@ -114,3 +114,28 @@ def escape_step(modulus: np.ndarray, steps: np.ndarray, sigma: float) -> float:
     if above.all() or not above.any():
         return float("nan")
     return float(np.asarray(steps)[np.argmax(above)])
+
+
+def bulk_radius(w0: np.ndarray) -> np.ndarray:
+    r"""Circular-law estimate of the bulk radius of a random ``W0`` (Girko): ``√N · std(W0_ij)``
+    (``σ`` for ``W0 = σJ``, ``J_ij ~ N(0, 1/N)``); leading axes are batch axes."""
+    w0 = np.asarray(w0, float)
+    return np.sqrt(w0.shape[-1]) * np.std(w0, axis=(-2, -1))
+
+
+def outlier_tracks(eigs: np.ndarray, radius: float, margin: float = 0.1, max_outliers: int = 8) -> np.ndarray:
+    """Outliers of the last spectrum (``|λ| > radius + margin``, at most ``max_outliers``) followed
+    back through earlier spectra by continuity (:func:`track_backward`).
+
+    Args:
+        eigs: ``(snapshot, n)`` spectra over training.
+
+    Returns:
+        ``(snapshot, max_outliers)`` complex, NaN-padded where fewer outliers exist at the end.
+    """
+    eigs = np.asarray(eigs)
+    out = np.full((eigs.shape[0], max_outliers), np.nan + 0j)
+    final = outlier_eigenvalues(eigs[-1], radius, margin)[:max_outliers]
+    if len(final):
+        out[:, : len(final)] = track_backward(eigs, final)
+    return out

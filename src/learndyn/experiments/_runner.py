@@ -22,11 +22,12 @@ from ..config import BaseSpec, to_toml
 from ..errors import OutputError
 from ..results import RunDir, package_versions
 from ..training import init_state, state_from_leaves, state_leaves, train, write_points
-from . import closed_loop, closed_loop_surrogate, grokking, grokking_energy, integrate, lrnn
+from . import closed_loop, closed_loop_surrogate, grokking, grokking_energy, integrate, lrnn, task_rnn
+from ._networks import label_networks
 
 FAMILIES: dict[str, ModuleType] = {
     "integrate": integrate, "closed-loop": closed_loop, "closed-loop-surrogate": closed_loop_surrogate,
-    "lrnn": lrnn, "grokking": grokking, "grokking-energy": grokking_energy,
+    "lrnn": lrnn, "grokking": grokking, "grokking-energy": grokking_energy, "task-rnn": task_rnn,
 }
 
 
@@ -65,6 +66,66 @@ class PhaseResult:
     built: Any
     records: list[dict[str, np.ndarray]]
     state: Any
+    snapshots: list[tuple[int, np.ndarray]] = None  # (step, (net, n, n) recurrent weights)
+
+
+def snapshot_steps(record_steps: list[int], count: int) -> list[int]:
+    """``count`` of the recorded steps, evenly spaced in index (so log-spaced records give
+    log-spaced snapshots), always with the first and the last."""
+    if count <= 0 or not record_steps:
+        return []
+    idx = np.unique(np.round(np.linspace(0, len(record_steps) - 1, min(count, len(record_steps)))).astype(int))
+    return [int(record_steps[i]) for i in idx]
+
+
+def _snapshotter(family: ModuleType, spec: BaseSpec, built, store: list):
+    """Wrap ``built.observe`` to keep the recurrent weights (float32) at the snapshot steps."""
+    hook = getattr(family, "recurrent_weights", None)
+    if hook is None or spec.record.snapshots == 0:
+        return built.observe
+    probe = hook(built, built.problem.params)
+    if probe is None or probe.shape[-1] > spec.record.snapshot_max_units:
+        return built.observe
+    steps = set(snapshot_steps(built.record_steps, spec.record.snapshots))
+
+    def observe(state):
+        out = built.observe(state)
+        if state.step in steps and all(st != state.step for st, _ in store):
+            store.append((state.step, np.asarray(hook(built, state.params), np.float32)))
+        return out
+
+    return observe
+
+
+def _snapshot_arrays(snaps: list[tuple[int, np.ndarray]]) -> dict[str, np.ndarray]:
+    if not snaps:
+        return {}
+    return {"snap_step": np.asarray([st for st, _ in snaps]), "snap_w": np.stack([w for _, w in snaps])}
+
+
+def _arrays_to_snapshots(arrays: dict[str, np.ndarray]) -> list[tuple[int, np.ndarray]]:
+    if "snap_step" not in arrays:
+        return []
+    return [(int(st), w) for st, w in zip(arrays["snap_step"], arrays["snap_w"], strict=True)]
+
+
+def snapshot_dataset(spec: BaseSpec, done: list[PhaseResult]) -> xr.Dataset:
+    """Recurrent-weight snapshots as ``weights`` (one trained phase) or ``weights_<phase>``:
+    dims ``(*grid, seed, snapshot[_<phase>], row, col)``, coordinate ``snapshot_step[_<phase>]``."""
+    with_snaps = [r for r in done if r.snapshots]
+    out = xr.Dataset()
+    for r in with_snaps:
+        tag = "" if len(with_snaps) == 1 else f"_{r.built.phase}"
+        offset = getattr(r.built, "step_offset", 0)
+        steps = np.asarray([st for st, _ in r.snapshots]) + offset
+        w = np.stack([w for _, w in r.snapshots], axis=1)  # (net, snap, n, n)
+        dims, arr = label_networks(r.built.grid_dims, r.built.grid_values, spec.seeds, w,
+                                   (f"snapshot{tag}", "row", "col"))
+        out[f"weights{tag}"] = (dims, arr)
+        out = out.assign_coords({f"snapshot_step{tag}": (f"snapshot{tag}", steps)})
+        out[f"weights{tag}"].attrs.update(long_name="recurrent weight matrix W at snapshot steps (float32)",
+                                          source="sim")
+    return out
 
 
 def _phases(family: ModuleType, spec: BaseSpec) -> list[tuple[str, int]]:
@@ -130,14 +191,16 @@ def run(
             prefix = f"p{index}_"
             sub = {k[len(prefix):]: v for k, v in ckpt.items() if k.startswith(prefix)}
             state = state_from_leaves(init_state(built.problem), sub)
-            done.append(PhaseResult(built, _arrays_to_records(sub), state))
+            done.append(PhaseResult(built, _arrays_to_records(sub), state, _arrays_to_snapshots(sub)))
             offset += total
             continue
-        state, records = None, []
+        state, records, snaps = None, [], []
         if index == ckpt_phase:
             current = {k: v for k, v in ckpt.items() if not re.match(r"p\d+_", k)}
             state = state_from_leaves(init_state(built.problem), current)
             records = _arrays_to_records(current)
+            snaps = _arrays_to_snapshots(current)
+        observe = _snapshotter(family, spec, built, snaps)
         for message in built.warnings:
             if warn is not None:
                 warn(message)
@@ -145,10 +208,12 @@ def run(
         def on_write(st, recs, built=built, index=index, total=total):
             if rundir is None or (st.step >= total and index == len(phases) - 1):
                 return
-            arrays = {"phase": np.asarray(index), **state_leaves(st), **_records_to_arrays(recs)}
+            arrays = {"phase": np.asarray(index), **state_leaves(st), **_records_to_arrays(recs),
+                      **_snapshot_arrays(snaps)}
             for j, res in enumerate(done):
                 arrays.update({f"p{j}_{k}": v for k, v in
-                               {**state_leaves(res.state), **_records_to_arrays(res.records)}.items()})
+                               {**state_leaves(res.state), **_records_to_arrays(res.records),
+                                **_snapshot_arrays(res.snapshots)}.items()})
             rundir.write_checkpoint(arrays)
             partial = family.to_dataset([*done, PhaseResult(built, recs, st)])
             partial.attrs.update(_attrs(spec, complete=False, step=offset + st.step))
@@ -157,15 +222,18 @@ def run(
                 time.sleep(pause)
 
         state, records = train(
-            built.problem, built.record_steps, built.observe,
+            built.problem, built.record_steps, observe,
             write_steps=write_points(total, spec.record.writes), on_write=on_write,
             state=state, records=records,
             progress=(lambda s, o=offset: progress(o + s, grand_total)) if progress else None,
         )
-        done.append(PhaseResult(built, records, state))
+        done.append(PhaseResult(built, records, state, snaps))
         offset += total
     ds = family.to_dataset(done)
-    ds = xr.merge([ds, family.theory_dataset(spec, done, ds)], combine_attrs="override")
+    parts = [ds, family.theory_dataset(spec, done, ds), snapshot_dataset(spec, done)]
+    if hasattr(family, "analysis_dataset"):  # post-training analysis (fixed points, PCA), once
+        parts.append(family.analysis_dataset(spec, done, ds))
+    ds = xr.merge(parts, combine_attrs="override")
     ds.attrs.update(_attrs(spec, complete=True, step=offset))
     if rundir is not None:
         rundir.write_dataset(ds)

@@ -732,3 +732,11 @@ def figures(ds: xr.Dataset, outdir) -> list:
         paths.append(save_figure(cl_plots.probe_curves(ds, reference=ref), outdir / "probes.png"))
         paths.append(save_figure(cl_plots.tracking_spectrum(ds, reference=ref), outdir / "spectrum.png"))
     return paths
+
+
+def recurrent_weights(built: Built, params):
+    """``(net, n, n)`` recurrent matrices (``W`` or ``u vᵀ + gJ``) for the weight snapshots of the
+    closed- and open-loop phases (none for the restart's pre-training)."""
+    if built.phase == "pretrain":
+        return None
+    return np.asarray(jax.vmap(lambda p: controller_matrices(p)[0])(params))

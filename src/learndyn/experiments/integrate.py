@@ -498,3 +498,8 @@ def figures(ds: xr.Dataset, outdir) -> list:
     paths.append(save_figure(residue_trajectory(ds, title="residues of the learned modes"),
                              outdir / "residues.png"))
     return paths
+
+
+def recurrent_weights(built: Built, params) -> np.ndarray:
+    """``(net, n, n)`` recurrent matrices ``W`` for the weight snapshots (``learndyn analyze``)."""
+    return np.asarray(params.w)

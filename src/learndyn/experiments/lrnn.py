@@ -541,3 +541,8 @@ def figures(ds: xr.Dataset, outdir) -> list:
     if "critical_point" in ds:
         paths.append(save_figure(plots.dirac_landscape(ds, title=title), outdir / "phase_transition_theory.png"))
     return paths
+
+
+def recurrent_weights(built: Built, params):
+    """``(net, h, h)`` recurrent matrices ``W_h`` for the weight snapshots; ``None`` at the mode level."""
+    return np.asarray(params.wh) if hasattr(params, "wh") else None

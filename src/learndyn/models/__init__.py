@@ -27,3 +27,13 @@ from ._discrete_linear_rnn import (
     printed_aligned_init as printed_aligned_init,
     read_back_modes as read_back_modes,
 )
+from ._task_rnn import (
+    GRU as GRU,
+    LSTM as LSTM,
+    LeakyRNN as LeakyRNN,
+    LowRankRNN as LowRankRNN,
+    TaskRNN as TaskRNN,
+    frozen_leaves as frozen_leaves,
+    init_task_rnn as init_task_rnn,
+    simulate as simulate,
+)

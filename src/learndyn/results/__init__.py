@@ -5,4 +5,5 @@ from ._store import (
     json_value as json_value,
     open_results as open_results,
     package_versions as package_versions,
+    write_zarr as write_zarr,
 )

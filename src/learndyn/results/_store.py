@@ -105,7 +105,7 @@ class RunDir:
         old = self.path / (RESULTS + ".old")
         if tmp.exists():
             shutil.rmtree(tmp)
-        _encode(ds).to_zarr(tmp, mode="w", consolidated=False)
+        write_zarr(ds, tmp)
         if final.exists():
             if old.exists():
                 shutil.rmtree(old)
@@ -166,6 +166,16 @@ def open_results(path: str | os.PathLike) -> xr.Dataset:
             return _decode(ds.load())
     except Exception as err:  # zarr raises many types for corrupt stores
         raise StoreError(f"{path}: corrupt or unreadable result store ({type(err).__name__})") from None
+
+
+def write_zarr(ds: xr.Dataset, path: str | os.PathLike) -> None:
+    """Write ``ds`` to a zarr store at ``path`` (attrs JSON-encoded; zarr's warning about string
+    coordinates, which have no Zarr v3 spec yet, silenced: learndyn reads them back itself)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
+        _encode(ds).to_zarr(path, mode="w", consolidated=False)
 
 
 def _encode(ds: xr.Dataset) -> xr.Dataset:

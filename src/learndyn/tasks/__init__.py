@@ -37,3 +37,19 @@ from ._groups import (
     split_pairs as split_pairs,
     train_size as train_size,
 )
+from ._cognitive import (
+    TASKS as TASKS,
+    Batch as Batch,
+    accumulate as accumulate,
+    accumulate_ideal_accuracy as accumulate_ideal_accuracy,
+    context_integrate as context_integrate,
+    delay_match as delay_match,
+    flip_flop as flip_flop,
+    make_batch as make_batch,
+    multisensory as multisensory,
+    n_steps as n_steps,
+    period_steps as period_steps,
+    task_accuracy as task_accuracy,
+    task_periods as task_periods,
+    task_sizes as task_sizes,
+)

@@ -1,0 +1,206 @@
+r"""``learndyn analyze DIR``: spectra, PCA and fixed points of a saved run, for every family.
+
+Works on what the run stored: the recurrent-weight snapshots every family with a recurrent matrix
+keeps (``weights`` / ``weights_<phase>``, see ``record.snapshots``), and for families that can
+rebuild their networks (``family.fixed_point_dataset``) the fixed-point search. Writes
+``DIR/analysis/analysis.zarr``, ``DIR/analysis/figures/*.png`` and ``DIR/analysis/summary.json``;
+the run's own results are never modified (the analysis folder is replaced on each call).
+
+* ``spectra`` — eigenvalues of ``W`` at every snapshot, the bulk radius of ``W0`` (circular law),
+  the number of outliers ``|λ| > r + margin`` and the outliers of the last snapshot tracked back
+  by continuity.
+* ``pca`` — the learning trajectory (flattened ``W`` across snapshots projected on its top 3 PCs,
+  explained variance) and the dimension of learned structure (singular values, numerical rank and
+  participation ratio of ``ΔW = W_T − W_0``).
+* ``fixed-points`` — re-run the family's fixed-point search on the stored final networks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..analysis import bulk_radius, count_outliers, learned_rank, outlier_tracks, sort_eigenvalues, weight_trajectory
+from ..errors import OutputError, UserError
+from ..results import json_value, write_zarr
+from ._runner import FAMILIES, load_run
+
+ANALYSES = ("spectra", "pca", "fixed-points")
+_MAX_OUTLIERS = 8
+_N_SV = 6
+
+
+def _weight_vars(ds: xr.Dataset) -> list[str]:
+    return [v for v in ds.data_vars if v == "weights" or v.startswith("weights_")]
+
+
+def _network_dims(da: xr.DataArray, snap_dim: str) -> list[str]:
+    return [d for d in da.dims if d not in (snap_dim, "row", "col")]
+
+
+def spectra_dataset(ds: xr.Dataset, var: str, margin: float = 0.1) -> xr.Dataset:
+    """Spectra of the snapshots in ``ds[var]`` (dims ``(*net, snapshot, row, col)``)."""
+    da = ds[var]
+    tag = var[len("weights"):]
+    snap = f"snapshot{tag}"
+    ndims = _network_dims(da, snap)
+    w = da.transpose(*ndims, snap, "row", "col").values.astype(float)
+    eigs = sort_eigenvalues(np.linalg.eigvals(w))
+    radius = bulk_radius(w[..., 0, :, :])
+    counts = np.empty(w.shape[:-2], int)
+    tracks = np.full(w.shape[:-3] + (w.shape[-3], _MAX_OUTLIERS), np.nan + 0j)
+    for idx in np.ndindex(*w.shape[:-3]):
+        counts[idx] = count_outliers(eigs[idx], radius[idx] + margin, 0.0)
+        tracks[idx] = outlier_tracks(eigs[idx], radius[idx], margin, _MAX_OUTLIERS)
+    coords = {d: ds[d] for d in ndims if d in ds.coords}
+    coords[f"snapshot_step{tag}"] = ds[f"snapshot_step{tag}"]
+    out = xr.Dataset({
+        f"eig{tag}": (tuple(ndims) + (snap, f"eig{tag}"), eigs),
+        f"bulk_radius{tag}": (tuple(ndims), radius),
+        f"n_outliers{tag}": (tuple(ndims) + (snap,), counts),
+        f"outlier_track{tag}": (tuple(ndims) + (snap, f"outlier{tag}"), tracks),
+    }, coords=coords)
+    out[f"eig{tag}"].attrs["long_name"] = "eigenvalues of W at each snapshot, by decreasing modulus"
+    out[f"bulk_radius{tag}"].attrs["long_name"] = "√N·std(W0): circular-law radius of the initial bulk"
+    out[f"n_outliers{tag}"].attrs["long_name"] = f"eigenvalues with |λ| > bulk radius + {margin}"
+    out[f"outlier_track{tag}"].attrs["long_name"] = "final outliers followed back by continuity"
+    return out
+
+
+def pca_dataset(ds: xr.Dataset, var: str) -> xr.Dataset:
+    """Learning trajectory and learned rank of the snapshots in ``ds[var]``."""
+    da = ds[var]
+    tag = var[len("weights"):]
+    snap = f"snapshot{tag}"
+    ndims = _network_dims(da, snap)
+    w = da.transpose(*ndims, snap, "row", "col").values.astype(float)
+    batch = w.shape[:-3]
+    proj = np.full(batch + (w.shape[-3], 3), np.nan)
+    explained = np.full(batch + (3,), np.nan)
+    for idx in np.ndindex(*batch):
+        if np.all(np.isfinite(w[idx])):
+            proj[idx], explained[idx] = weight_trajectory(w[idx], 3)
+    lr = learned_rank(w[..., -1, :, :], w[..., 0, :, :])
+    sv = lr["singular_values"][..., :_N_SV]
+    coords = {d: ds[d] for d in ndims if d in ds.coords}
+    coords[f"snapshot_step{tag}"] = ds[f"snapshot_step{tag}"]
+    out = xr.Dataset({
+        f"weight_pc{tag}": (tuple(ndims) + (snap, "pc"), proj),
+        f"weight_pc_explained{tag}": (tuple(ndims) + ("pc",), explained),
+        f"dW_singular_values{tag}": (tuple(ndims) + ("sv",), sv),
+        f"dW_rank{tag}": (tuple(ndims), lr["rank"]),
+        f"dW_participation_ratio{tag}": (tuple(ndims), lr["participation_ratio"]),
+    }, coords=coords)
+    out[f"weight_pc{tag}"].attrs["long_name"] = "flattened W across snapshots on its top 3 principal components"
+    out[f"dW_rank{tag}"].attrs["long_name"] = "numerical rank of ΔW = W_T − W_0 (s_k > 0.01 s_1)"
+    out[f"dW_participation_ratio{tag}"].attrs["long_name"] = "(Σs²)²/Σs⁴ of the singular values of ΔW"
+    return out
+
+
+def analyze(path: str | os.PathLike, what: list[str] | None = None) -> tuple[xr.Dataset, list[Path], dict]:
+    """Analyse the run in ``path``; returns the analysis dataset, its figures and its summary.
+
+    Raises:
+        UserError: unknown analysis, or one the run cannot support (named, with the fix).
+        OutputError: the run directory cannot be read or the analysis folder cannot be written.
+    """
+    ds = load_run(path)
+    family = FAMILIES[ds.attrs["family"]]
+    wvars = _weight_vars(ds)
+    can_fp = hasattr(family, "fixed_point_dataset")
+    for w in what or []:
+        if w not in ANALYSES:
+            from ..errors import did_you_mean
+
+            raise UserError(f"--what: '{w}' is not one of {list(ANALYSES)}" + did_you_mean(w, ANALYSES))
+    chosen = list(what) if what else [a for a in ANALYSES if a != "fixed-points" or can_fp]
+    if any(a in chosen for a in ("spectra", "pca")) and not wvars:
+        raise UserError(f"{path}: the run kept no weight snapshots (record.snapshots = 0, a network larger "
+                        "than record.snapshot_max_units, or a family without a recurrent matrix); re-run "
+                        "with --set record.snapshots=20")
+    if "fixed-points" in chosen and not can_fp:
+        raise UserError(f"--what fixed-points: the {ds.attrs['family']} family does not rebuild its networks "
+                        f"for a fixed-point search (available: {', '.join(a for a in ANALYSES if a != 'fixed-points')})")
+    parts: list[xr.Dataset] = []
+    for var in wvars:
+        if "spectra" in chosen:
+            parts.append(spectra_dataset(ds, var))
+        if "pca" in chosen:
+            parts.append(pca_dataset(ds, var))
+    if "fixed-points" in chosen:
+        parts.append(family.fixed_point_dataset(ds))
+    out = xr.merge(parts, combine_attrs="drop") if parts else xr.Dataset()
+    out.attrs.update(experiment=ds.attrs.get("experiment", ""), family=ds.attrs.get("family", ""),
+                     grid_keys=ds.attrs.get("grid_keys", {}), analyses=",".join(chosen), source="analysis")
+    folder = Path(path) / "analysis"
+    try:
+        if folder.exists():
+            shutil.rmtree(folder)
+        (folder / "figures").mkdir(parents=True)
+        write_zarr(out, folder / "analysis.zarr")
+    except OSError as err:
+        raise OutputError(f"cannot write {folder}: {err.strerror or err}") from None
+    paths = analysis_figures(out, folder / "figures")
+    summary = analysis_summary(out)
+    (folder / "summary.json").write_text(json.dumps(json_value(summary), indent=1))
+    return out, paths, summary
+
+
+def _tags(out: xr.Dataset, prefix: str) -> list[str]:
+    return [v[len(prefix):] for v in out.data_vars if v.startswith(prefix) and
+            (v == prefix or v[len(prefix)] == "_")]
+
+
+def analysis_summary(out: xr.Dataset) -> dict[str, Any]:
+    """Per-network numbers of an analysis, nested like ``summary.json``."""
+    s: dict[str, Any] = {"experiment": out.attrs.get("experiment"), "analyses": out.attrs.get("analyses")}
+    for tag in _tags(out, "n_outliers"):
+        s[f"final_outliers{tag}"] = out[f"n_outliers{tag}"].isel({f"snapshot{tag}": -1}).values.tolist()
+        s[f"bulk_radius{tag}"] = out[f"bulk_radius{tag}"].values.tolist()
+        s[f"spectral_radius_final{tag}"] = np.abs(out[f"eig{tag}"].isel({f"snapshot{tag}": -1})).max(
+            f"eig{tag}").values.tolist()
+    for tag in _tags(out, "dW_rank"):
+        s[f"dW_rank{tag}"] = out[f"dW_rank{tag}"].values.tolist()
+        s[f"dW_participation_ratio{tag}"] = out[f"dW_participation_ratio{tag}"].values.tolist()
+        s[f"weight_pc1_explained{tag}"] = out[f"weight_pc_explained{tag}"].isel(pc=0).values.tolist()
+    if "fp_fixed" in out:
+        s["n_fixed_points"] = out["fp_fixed"].sum(("condition", "fp")).values.tolist()
+        s["n_stable"] = (out["fp_fixed"] & out["fp_stable"]).sum(("condition", "fp")).values.tolist()
+        s["participation_ratio"] = out["participation_ratio"].values.tolist()
+    return s
+
+
+def analysis_figures(out: xr.Dataset, outdir: Path) -> list[Path]:
+    from ..plots import analysis as plots
+    from ..plots import save_figure
+
+    title = out.attrs.get("experiment", "")
+    paths = []
+    for tag in _tags(out, "n_outliers"):
+        paths.append(save_figure(plots.snapshot_spectra(out, tag, title=f"{title} {tag[1:]}".strip()),
+                                 outdir / f"spectra{tag}.png"))
+    for tag in _tags(out, "weight_pc_explained"):
+        paths.append(save_figure(plots.learning_trajectory(out, tag, title=f"{title} {tag[1:]}".strip()),
+                                 outdir / f"learning_trajectory{tag}.png"))
+    if "fp_pc" in out and np.isfinite(out["fp_pc"].values).any():
+        from ..plots.task_rnn import fixed_points_3d
+
+        paths.append(save_figure(fixed_points_3d(out, title=title), outdir / "fixed_points.png"))
+    return paths
+
+
+def headline(summary: dict) -> tuple[list[str], list[list[str]]]:
+    """A two-column table of the analysis summary."""
+    rows = []
+    for k, v in summary.items():
+        if k in ("experiment", "analyses"):
+            continue
+        flat = np.asarray(v, dtype=float).ravel()
+        rows.append([k, ", ".join(f"{x:.3g}" for x in flat[:8]) + (" …" if flat.size > 8 else "")])
+    return ["quantity", "per network"], rows

@@ -1,0 +1,408 @@
+r"""The task-trained RNN family (``accumulate``, ``delay-match``, ``context-integrate``,
+``flip-flop``, ``multisensory-decision``; docs/tasks.md, docs/analysis.md).
+
+Many networks at once (grid points × seeds) learn a cognitive task from fresh keyed batches of
+trials (Adam on the masked MSE, BPTT through ``lax.scan``). Recorded on a fixed test batch: loss
+and task accuracy. After training, the analysis of docs/analysis.md runs on every network:
+activity PCA and participation ratio on noiseless test trials, and fixed / slow points for each
+input condition of the task (optax slow-point stage, optimistix Newton polish, Jacobian
+classification). Theory beside it: the ideal observer's accuracy for ``accumulate``.
+Labels: (learndyn formulation) throughout; tasks after neurogym, Mante et al. 2013, Sussillo &
+Barak 2013.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import xarray as xr
+
+from ..analysis import find_fixed_points, participation_ratio, pca, sample_states
+from ..config import TaskRNNSpec, grid_dims, grid_points, spec_at
+from ..models import LSTM, GRU, frozen_leaves, init_task_rnn, simulate
+from ..tasks import Batch, accumulate_ideal_accuracy, make_batch, task_accuracy, task_sizes
+from ..training import Problem, TrainState, gradient_engine, recorded_steps
+from ._networks import label_networks
+
+LABEL = "task-trained RNN (learndyn; tasks after neurogym, Mante et al. 2013, Sussillo & Barak 2013)"
+_RESERVED = {"seed", "step", "trial", "time", "unit", "pc", "condition", "fp", "channel", "out"}
+_N_TRIALS_KEPT = 24
+
+
+class NetData(eqx.Module):
+    """Per-network constants: Euler step and noise levels."""
+
+    alpha: Any
+    recurrent_noise: Any
+    input_noise: Any
+
+
+@dataclass
+class Built:
+    spec: TaskRNNSpec
+    phase: str
+    problem: Problem
+    record_steps: list[int]
+    grid_dims: dict[str, str]
+    grid_values: dict[str, list[float]]
+    test: Batch
+    warnings: list[str] = field(default_factory=list)
+    observe: Any = None
+
+
+def _stack(xs):
+    return jax.tree.map(lambda *a: jnp.stack([jnp.asarray(x) for x in a]), *xs)
+
+
+def trial_outputs(net, inputs, d: NetData, key):
+    """States and outputs ``(B, T, ·)`` of one network on a batch (noise when ``key`` is given)."""
+    b = inputs.shape[0]
+    keys = jr.split(key, b) if key is not None else None
+
+    def one(u, k):
+        return simulate(net, u, alpha=d.alpha, key=k, recurrent_noise=d.recurrent_noise,
+                        input_noise=d.input_noise)
+
+    if keys is None:
+        return jax.vmap(lambda u: simulate(net, u, alpha=d.alpha))(inputs)
+    return jax.vmap(one)(inputs, keys)
+
+
+def masked_mse(outputs, batch: Batch):
+    r"""``L = Σ mask (y − y*)² / Σ mask``."""
+    return jnp.sum(batch.mask * (outputs - batch.targets) ** 2) / jnp.maximum(jnp.sum(batch.mask), 1.0)
+
+
+def build(spec: TaskRNNSpec, *, record_steps=None, phase: str = "main", previous=None) -> Built:
+    points = grid_points(spec)
+    specs = [spec_at(spec, p) for p in points]
+    n_in, n_out = task_sizes(spec.task)
+    keys = jr.split(jr.key(spec.seed), spec.seeds)
+    nets, datas, lrs = [], [], []
+    for s in specs:
+        for i in range(spec.seeds):
+            m = s.model
+            nets.append(init_task_rnn(keys[i], m.kind, n=m.n, n_in=n_in, n_out=n_out, g=m.g, rank=m.rank,
+                                      activation=m.activation))
+            datas.append(NetData(np.asarray(s.task.dt / m.tau), np.asarray(m.recurrent_noise),
+                                 np.asarray(m.input_noise)))
+            lrs.append(s.train.lr)
+    task = spec.task
+
+    def objective(net, d, key):
+        kb, kn = jr.split(key)
+        batch = make_batch(kb, task)
+        _, out = trial_outputs(net, batch.inputs, d, kn)
+        return masked_mse(out, batch)
+
+    test = make_batch(jr.fold_in(jr.key(spec.seed), 7), task.model_copy(update={"batch": spec.train.test_batch}))
+    problem = Problem(params=_stack(nets), data=_stack(datas), lr=jnp.asarray(lrs, float),
+                      keys=jr.split(jr.fold_in(jr.key(spec.seed), 1), len(lrs)), engine=gradient_engine(objective),
+                      trainable=frozen_leaves(nets[0]), optimizer=spec.train.optimizer, clip=spec.train.clip)
+    steps = record_steps or recorded_steps(spec.train.steps, spec.record)
+    dims = grid_dims(spec, _RESERVED)
+    built = Built(spec, phase, problem, list(steps), dims, {d: list(spec.grid[k]) for d, k in dims.items()}, test)
+    built.observe = _make_observer(built)
+    return built
+
+
+def _make_observer(built: Built):
+    problem, test = built.problem, built.test
+    noise_key = jr.fold_in(jr.key(built.spec.seed), 11)
+
+    @jax.jit
+    def metrics(params, data):
+        def one(net, d):
+            _, out = trial_outputs(net, test.inputs, d, noise_key)
+            return {"loss": masked_mse(out, test), "accuracy": task_accuracy(out, test)}
+
+        return jax.vmap(one)(params, data)
+
+    def observe(state: TrainState) -> dict[str, np.ndarray]:
+        out = {k: np.asarray(v) for k, v in metrics(state.params, problem.data).items()}
+        bad = np.asarray(state.diverged)
+        return {k: np.where(bad, np.nan, v) for k, v in out.items()}
+
+    return observe
+
+
+def recurrent_weights(built: Built, params) -> np.ndarray:
+    """``(net, n, n)`` recurrent matrices for the weight snapshots (``learndyn analyze``)."""
+    return np.asarray(jax.vmap(lambda p: p.recurrent_matrix())(params))
+
+
+def fixed_point_conditions(task) -> dict[str, np.ndarray]:
+    """Constant inputs under which fixed / slow points are sought: the input of the memory or
+    integration period with zero evidence (one condition per context for ``context_integrate``)."""
+    if task.kind == "accumulate":
+        return {"stimulus": np.array([1.0, 0.0])}
+    if task.kind == "delay_match":
+        return {"delay": np.concatenate([[1.0], np.zeros(task.n_stimuli)])}
+    if task.kind == "context_integrate":
+        return {"motion": np.array([1.0, 1.0, 0.0, 0.0, 0.0]), "colour": np.array([1.0, 0.0, 1.0, 0.0, 0.0])}
+    if task.kind == "multisensory":
+        return {"stimulus": np.array([1.0, 0.5, 0.5, 0.5, 0.5])}
+    return {"hold": np.zeros(task.bits)}
+
+
+def _velocity(p, x):
+    """``τ ẋ`` of a leaky network under the constant input ``u`` (``p = (net, u)``)."""
+    net, u = p
+    return net.velocity(x, u)
+
+
+def _map(p, x):
+    """One step of a gated cell under the constant input ``u`` (``p = (net, u)``)."""
+    net, u = p
+    return net.step(x, u)
+
+
+def _unstack(params, i):
+    return jax.tree.map(lambda a: a[i], params)
+
+
+def _pad(rows: np.ndarray, length: int, fill=np.nan) -> np.ndarray:
+    out = np.full((length,) + rows.shape[1:], fill, dtype=float if fill is np.nan else rows.dtype)
+    out[: min(len(rows), length)] = rows[:length]
+    return out
+
+
+def analyse_networks(spec: TaskRNNSpec, params, data: NetData, test: Batch, diverged: np.ndarray) -> dict:
+    """Activity PCA and fixed points of every network (NumPy arrays with leading ``net`` axis)."""
+    fp = spec.fixed_points
+    conds = fixed_point_conditions(spec.task)
+    n_net = int(np.asarray(data.alpha).shape[0])
+    states, outs = jax.jit(jax.vmap(lambda net, d: trial_outputs(net, test.inputs, d, None)))(params, data)
+    states, outs = np.asarray(states), np.asarray(outs)
+    s = states.shape[-1]
+    gated = isinstance(_unstack(params, 0), (GRU, LSTM))
+    fn, time = (_map, "discrete") if gated else (_velocity, "continuous")
+    k, c = fp.max_points, len(conds)
+    nk = min(_N_TRIALS_KEPT, states.shape[1])
+    res = {"participation_ratio": np.full(n_net, np.nan), "activity_pc": np.full((n_net, nk,
+           states.shape[2], 3), np.nan), "pc_explained": np.full((n_net, 3), np.nan),
+           "example_output": outs[:, :nk], "fp_x": np.full((n_net, c, k, s), np.nan),
+           "fp_q": np.full((n_net, c, k), np.nan), "fp_fixed": np.zeros((n_net, c, k), bool),
+           "fp_stable": np.zeros((n_net, c, k), bool), "fp_n_unstable": np.full((n_net, c, k), -1),
+           "fp_growth": np.full((n_net, c, k), np.nan), "fp_pc": np.full((n_net, c, k, 3), np.nan),
+           "fp_direction_pc": np.full((n_net, c, k, 3), np.nan), "fp_line_fraction": np.full((n_net, c), np.nan)}
+    for i in range(n_net):
+        if diverged[i] or not np.all(np.isfinite(states[i])):
+            continue
+        flat = states[i].reshape(-1, s)
+        p = pca(flat, 3)
+        res["participation_ratio"][i] = participation_ratio(flat)
+        proj = p.project(states[i][:nk])
+        res["activity_pc"][i, ..., : proj.shape[-1]] = proj
+        res["pc_explained"][i, : len(p.explained)] = p.explained
+        if not fp.enabled:
+            continue
+        net = _unstack(params, i)
+        for j, u in enumerate(conds.values()):
+            x0 = sample_states(jr.fold_in(jr.key(spec.seed), 100 + j), jnp.asarray(states[i]), fp.inits, fp.jitter)
+            found = find_fixed_points(fn, (net, jnp.asarray(u)), x0, time=time, opt_steps=fp.steps, lr=fp.lr,
+                                      fixed_tol=fp.fixed_tol, slow_tol=fp.slow_tol)
+            found = found.select(np.arange(min(len(found), k)))
+            m = len(found)
+            res["fp_x"][i, j, :m] = found.x
+            res["fp_q"][i, j, :m] = found.q
+            res["fp_fixed"][i, j, :m] = found.fixed
+            res["fp_stable"][i, j, :m] = found.stable
+            res["fp_n_unstable"][i, j, :m] = found.n_unstable
+            growth = found.eigenvalues[:, 0].real if time == "continuous" else np.abs(found.eigenvalues[:, 0]) - 1
+            res["fp_growth"][i, j, :m] = growth
+            if m:
+                pr = p.project(found.x)
+                res["fp_pc"][i, j, :m, : pr.shape[-1]] = pr
+                dr = found.unstable_direction @ p.components.T
+                res["fp_direction_pc"][i, j, :m, : dr.shape[-1]] = dr
+            if m >= 2:
+                res["fp_line_fraction"][i, j] = pca(found.x, 1).explained[0]
+    return res
+
+
+_ATTRS = {
+    "loss": "masked MSE on the fixed test batch (with the training noise)",
+    "accuracy": "share of scored entries whose output has the target's sign (tasks.task_accuracy)",
+    "participation_ratio": "(Σλ)²/Σλ² of the covariance of noiseless test-trial states (after training)",
+    "fp_q": "speed q = ½‖g(x)‖² at the point (g = τẋ, or F(x) − x for gated cells)",
+    "fp_fixed": "q < fixed_points.fixed_tol (a fixed point; otherwise a slow point)",
+    "fp_stable": "every Jacobian eigenvalue stable (Re λ < 0, or |λ| < 1 for gated cells)",
+    "fp_n_unstable": "number of unstable Jacobian eigenvalues",
+    "fp_growth": "least stable eigenvalue: max Re λ (continuous) or max |λ| − 1 (discrete)",
+    "fp_line_fraction": "variance share of the first PC of the condition's fixed+slow points (1: a line)",
+}
+
+
+def _label(built: Built, x: np.ndarray, extra: tuple[str, ...]):
+    return label_networks(built.grid_dims, built.grid_values, built.spec.seeds, x, extra)
+
+
+def to_dataset(phases) -> xr.Dataset:
+    res = phases[-1]
+    built, records = res.built, res.records
+    steps = np.asarray(built.record_steps[: len(records)], dtype=np.int64)
+    data: dict[str, Any] = {}
+    if records:
+        for name in ("loss", "accuracy"):
+            data[name] = _label(built, np.stack([r[name] for r in records], axis=1), ("step",))
+    data["diverged"] = _label(built, np.asarray(res.state.diverged), ())
+    data["diverged_step"] = _label(built, np.asarray(res.state.diverged_step), ())
+    coords = {"step": steps, "seed": np.arange(built.spec.seeds),
+              **{d: np.asarray(v, float) for d, v in built.grid_values.items()}}
+    ds = xr.Dataset(data, coords=coords)
+    for name, long in _ATTRS.items():
+        if name in ds:
+            ds[name].attrs.update(long_name=long, source="sim")
+    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(built.grid_dims), task=built.spec.task.kind,
+                    network=built.spec.model.kind)
+    return ds
+
+
+def analysis_dataset(spec: TaskRNNSpec, phases, sim: xr.Dataset) -> xr.Dataset:
+    """Post-training analysis (activity PCA, fixed points, final parameters) of every network."""
+    res = phases[-1]
+    built = res.built
+    a = analyse_networks(spec, res.state.params, built.problem.data, built.test, np.asarray(res.state.diverged))
+    conds = list(fixed_point_conditions(spec.task))
+    n_keep = min(_N_TRIALS_KEPT, built.test.inputs.shape[0])
+    dims = {"participation_ratio": (), "activity_pc": ("trial", "time", "pc"), "pc_explained": ("pc",),
+            "example_output": ("trial", "time", "out"), "fp_x": ("condition", "fp", "unit"),
+            "fp_q": ("condition", "fp"), "fp_fixed": ("condition", "fp"), "fp_stable": ("condition", "fp"),
+            "fp_n_unstable": ("condition", "fp"), "fp_growth": ("condition", "fp"),
+            "fp_pc": ("condition", "fp", "pc"), "fp_direction_pc": ("condition", "fp", "pc"),
+            "fp_line_fraction": ("condition",)}
+    data = {name: _label(built, a[name], extra) for name, extra in dims.items()}
+    data["example_input"] = (("trial", "time", "channel"), np.asarray(built.test.inputs)[:n_keep])
+    data["example_target"] = (("trial", "time", "out"), np.asarray(built.test.targets)[:n_keep])
+    data["example_response"] = (("trial", "time", "out"), np.asarray(built.test.response)[:n_keep])
+    for name, leaf in _param_leaves(res.state.params).items():
+        data[f"param_{name}"] = _label(built, leaf, tuple(f"param_{name}_{i}" for i in range(leaf.ndim - 1)))
+    ds = xr.Dataset(data, coords={"condition": conds, "time": np.arange(built.test.inputs.shape[1]),
+                                  "seed": np.arange(spec.seeds),
+                                  **{d: np.asarray(v, float) for d, v in built.grid_values.items()}})
+    for name, long in _ATTRS.items():
+        if name in ds:
+            ds[name].attrs.update(long_name=long, source="analysis")
+    return ds
+
+
+def _param_leaves(params) -> dict[str, np.ndarray]:
+    return {f.name: np.asarray(getattr(params, f.name)) for f in __import__("dataclasses").fields(params)
+            if not f.metadata.get("static", False)}
+
+
+def theory_dataset(spec: TaskRNNSpec, phases, sim=None) -> xr.Dataset:
+    """The ideal observer's accuracy on ``accumulate`` (choice report); nothing for other tasks."""
+    if spec.task.kind != "accumulate" or spec.task.report != "choice":
+        return xr.Dataset()
+    ds = xr.Dataset({"ideal_accuracy": ((), accumulate_ideal_accuracy(spec.task))})
+    ds["ideal_accuracy"].attrs.update(source="theory", long_name="perfect integrator: mean_c Φ(|c|√n_stim/σ)")
+    return ds
+
+
+def _nested(ds: xr.Dataset, da: xr.DataArray):
+    gdims = list(ds.attrs.get("grid_keys", {}))
+    return da.transpose(*gdims, "seed", ...).values.tolist()
+
+
+def summarize(ds: xr.Dataset) -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    if ds.sizes.get("step", 0) and "loss" in ds:
+        metrics = {"final_loss": _nested(ds, ds["loss"].isel(step=-1)),
+                   "task_accuracy": _nested(ds, ds["accuracy"].isel(step=-1))}
+    if "fp_fixed" in ds:
+        metrics["n_fixed_points"] = _nested(ds, ds["fp_fixed"].sum(("condition", "fp")).astype(int))
+        metrics["n_stable"] = _nested(ds, (ds["fp_fixed"] & ds["fp_stable"]).sum(("condition", "fp")).astype(int))
+        slow = ds["fp_q"].notnull() & ~ds["fp_fixed"]
+        metrics["n_slow_points"] = _nested(ds, slow.sum(("condition", "fp")).astype(int))
+        metrics["participation_ratio"] = _nested(ds, ds["participation_ratio"])
+        metrics["line_fraction"] = {c: _nested(ds, ds["fp_line_fraction"].sel(condition=c))
+                                    for c in ds["condition"].values.tolist()}
+    status = xr.where(ds["diverged"], "diverged", "ok")
+    theory = {"ideal_accuracy": float(ds["ideal_accuracy"])} if "ideal_accuracy" in ds else {}
+    return {"status": _nested(ds, status), "metrics": metrics, "theory": theory}
+
+
+def headline_rows(ds: xr.Dataset):
+    gdims = list(ds.attrs.get("grid_keys", {}))
+    cols = gdims + ["seed", "status", "step", "test loss", "accuracy", "fixed pts", "stable", "slow pts", "PR"]
+    rows: list[list[str]] = []
+    if not ds.sizes.get("step", 0) or "loss" not in ds:
+        return cols, rows
+    last = ds.isel(step=-1)
+    for idx in np.ndindex(*ds["diverged"].shape):
+        ix = dict(zip(gdims + ["seed"], idx, strict=True))
+        c = last.isel(ix)
+        extra = ["—"] * 4
+        if "fp_fixed" in ds:
+            f = ds["fp_fixed"].isel(ix).values
+            q = ds["fp_q"].isel(ix).values
+            extra = [str(int(f.sum())), str(int((f & ds["fp_stable"].isel(ix).values).sum())),
+                     str(int((np.isfinite(q) & ~f).sum())), f"{float(ds['participation_ratio'].isel(ix)):.2f}"]
+        rows.append([f"{ds[d].values[ix[d]]:g}" for d in gdims]
+                    + [str(ix["seed"]), "diverged" if bool(c["diverged"]) else "ok", str(int(last["step"])),
+                       f"{float(c['loss']):.4g}", f"{float(c['accuracy']):.3f}", *extra])
+    return cols, rows
+
+
+def figures(ds: xr.Dataset, outdir) -> list:
+    from ..plots import save_figure
+    from ..plots import task_rnn as plots
+
+    outdir = Path(outdir)
+    if not ds.sizes.get("step", 0) or "loss" not in ds:
+        return []
+    title = f"{ds.attrs.get('experiment', '')} — {ds.attrs.get('task', '')}, {ds.attrs.get('network', '')} RNN"
+    paths = [save_figure(plots.training_curves(ds, title=title), outdir / "training.png")]
+    if "example_output" in ds:
+        paths.append(save_figure(plots.example_trials(ds, title=title), outdir / "trials.png"))
+    if "fp_pc" in ds and np.isfinite(ds["fp_pc"].values).any():
+        paths.append(save_figure(plots.fixed_points_3d(ds, title=title), outdir / "fixed_points.png"))
+    return paths
+
+
+def stored_networks(ds: xr.Dataset, spec: TaskRNNSpec, built: Built):
+    """The final networks of a saved run, stacked like ``built.problem.params``."""
+    import dataclasses
+
+    params = built.problem.params
+    gdims = list(ds.attrs.get("grid_keys", {}))
+    updates = {}
+    for f in dataclasses.fields(params):
+        if f.metadata.get("static", False):
+            continue
+        var = f"param_{f.name}"
+        if var not in ds:
+            raise KeyError(var)
+        arr = ds[var].transpose(*gdims, "seed", ...).values
+        updates[f.name] = jnp.asarray(arr.reshape(getattr(params, f.name).shape))
+    return dataclasses.replace(params, **updates)
+
+
+def fixed_point_dataset(ds: xr.Dataset) -> xr.Dataset:
+    """``learndyn analyze --what fixed-points``: rebuild the stored final networks and search again
+    (with the run's ``fixed_points`` settings)."""
+    from ..config import validate_spec
+    from ..errors import StoreError
+
+    import tomllib
+
+    spec = validate_spec(tomllib.loads(ds.attrs["config_toml"]))
+    built = build(spec)
+    try:
+        params = stored_networks(ds, spec, built)
+    except KeyError as err:
+        raise StoreError(f"the run has no stored final parameter {err} (incomplete run?)") from None
+    diverged = ds["diverged"].transpose(*ds.attrs.get("grid_keys", {}), "seed").values.ravel()
+    state = TrainState(params, None, jnp.asarray(diverged), jnp.zeros(len(diverged), int), 0)
+    out = analysis_dataset(spec, [SimpleNamespace(built=built, state=state)], ds)
+    return out.drop_vars([v for v in out.data_vars if v.startswith(("param_", "example_"))])

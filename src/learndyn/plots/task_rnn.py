@@ -1,0 +1,116 @@
+"""Figures of the task-trained RNN family: training curves, example trials, fixed points in PCA space."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ._style import THEORY, figure, seed_colors
+
+
+def _cells(ds: xr.Dataset):
+    """``(label, selector)`` for every network (grid point × seed)."""
+    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
+    shape = [ds.sizes[d] for d in gdims] + [ds.sizes["seed"]]
+    for idx in np.ndindex(*shape):
+        sel = dict(zip(gdims + ["seed"], idx, strict=True))
+        label = ", ".join(f"{d}={ds[d].values[sel[d]]:g}" for d in gdims) + (", " if gdims else "") + f"seed {idx[-1]}"
+        yield label, sel
+
+
+def training_curves(ds: xr.Dataset, *, title: str = ""):
+    """Test loss (log) and task accuracy against training step, one line per network; the ideal
+    observer's accuracy (theory) dashed where defined."""
+    fig, (a1, a2) = figure(1, 2, figsize=(11, 4))
+    cells = list(_cells(ds))
+    colors = seed_colors(len(cells))
+    steps = ds["step"].values
+    x = np.maximum(steps, 1)
+    for (label, sel), c in zip(cells, colors, strict=True):
+        a1.plot(x, ds["loss"].isel(sel).values, color=c, label=label)
+        a2.plot(x, ds["accuracy"].isel(sel).values, color=c)
+    if "ideal_accuracy" in ds:
+        a2.axhline(float(ds["ideal_accuracy"]), color=THEORY, ls="--", label="ideal observer (theory)")
+        a2.legend(loc="lower right")
+    a1.set(xscale="log", yscale="log", xlabel="training step", ylabel="test loss (masked MSE)")
+    a2.set(xscale="log", xlabel="training step", ylabel="task accuracy", ylim=(0.4, 1.01))
+    if len(cells) <= 8:
+        a1.legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def example_trials(ds: xr.Dataset, *, n: int = 3, title: str = ""):
+    """Inputs (top) and target vs output of the first network (bottom) for ``n`` test trials."""
+    n = min(n, ds.sizes["trial"])
+    fig, axes = figure(2, n, figsize=(4.2 * n, 5.5), sharex=True, squeeze=False)
+    first = {d: 0 for d in ds["example_output"].dims if d not in ("trial", "time", "out")}
+    out = ds["example_output"].isel(first)
+    t = ds["time"].values
+    for k in range(n):
+        top, bot = axes[0, k], axes[1, k]
+        inp = ds["example_input"].isel(trial=k).values
+        for ch in range(inp.shape[1]):
+            top.plot(t, inp[:, ch], lw=1, label=f"in {ch}")
+        tgt = ds["example_target"].isel(trial=k).values
+        y = out.isel(trial=k).values
+        resp = ds["example_response"].isel(trial=k).values
+        for o in range(tgt.shape[1]):
+            line, = bot.plot(t, y[:, o], lw=1.5, label=f"output {o}")
+            bot.plot(t, np.where(resp[:, o] > 0, tgt[:, o], np.nan), color=line.get_color(), ls="--", lw=2.5,
+                     alpha=0.6, label=f"target {o} (scored)")
+        top.set_title(f"trial {k}")
+        bot.set_xlabel("time step")
+    axes[0, 0].set_ylabel("input")
+    axes[1, 0].set_ylabel("output")
+    axes[0, -1].legend(fontsize=7, loc="upper right")
+    axes[1, -1].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title)
+    return fig
+
+
+def fixed_points_3d(ds: xr.Dataset, *, network: dict | None = None, title: str = "", trials: int = 16):
+    """Fixed and slow points over the top-3 PCA of test trajectories for one network: stable fixed
+    points filled, unstable ones open with their unstable direction drawn, slow points small;
+    one colour per input condition."""
+    import matplotlib.pyplot as plt
+
+    from ._style import STYLE
+
+    network = network or {d: 0 for d in ds["fp_pc"].dims if d not in ("condition", "fp", "pc")}
+    sub = ds.isel(network)
+    with plt.rc_context(STYLE):
+        fig = plt.figure(figsize=(7.5, 6.5))
+        ax = fig.add_subplot(projection="3d")
+    traj = sub["activity_pc"].values
+    for k in range(min(trials, traj.shape[0])):
+        ax.plot(*traj[k].T, color="0.7", lw=0.6, alpha=0.8)
+    cmap = plt.get_cmap("tab10")
+    span = np.nanmax(np.abs(traj)) if np.isfinite(traj).any() else 1.0
+    for j, cond in enumerate(ds["condition"].values):
+        c = cmap(j)
+        pc = sub["fp_pc"].isel(condition=j).values
+        fixed = sub["fp_fixed"].isel(condition=j).values
+        stable = sub["fp_stable"].isel(condition=j).values
+        direc = sub["fp_direction_pc"].isel(condition=j).values
+        ok = np.isfinite(pc).all(1)
+        slow = ok & ~fixed
+        if slow.any():
+            ax.scatter(*pc[slow].T, s=8, color=c, alpha=0.5, label=f"{cond}: slow points ({int(slow.sum())})")
+        st = ok & fixed & stable
+        un = ok & fixed & ~stable
+        if st.any():
+            ax.scatter(*pc[st].T, s=70, color=c, edgecolor="k", label=f"{cond}: stable ({int(st.sum())})")
+        if un.any():
+            ax.scatter(*pc[un].T, s=70, facecolor="white", edgecolor=c, linewidth=2,
+                       label=f"{cond}: unstable ({int(un.sum())})")
+            for p, d in zip(pc[un], direc[un], strict=True):
+                seg = np.stack([p - 0.15 * span * d, p + 0.15 * span * d])
+                ax.plot(*seg.T, color=c, lw=1.5)
+    ev = sub["pc_explained"].values
+    ax.set_xlabel(f"PC1 ({ev[0]:.0%})")
+    ax.set_ylabel(f"PC2 ({ev[1]:.0%})")
+    ax.set_zlabel(f"PC3 ({ev[2]:.0%})")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(title, fontsize=11)
+    return fig
