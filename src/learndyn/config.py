@@ -478,6 +478,7 @@ class CognitiveTask(Strict):
     stimulus: float = Field(800.0, gt=0, description="stimulus period (ms; sample and test for delay_match)")
     delay: float = Field(0.0, ge=0, description="delay period (ms)")
     decision: float = Field(200.0, gt=0, description="decision period (ms)")
+    decision_weight: float = Field(5.0, gt=0, description="loss weight of the decision period (1 before it)")
     coherences: list[float] = Field([0.1, 0.2, 0.4, 0.8], min_length=1, description="|c| values (signed at random)")
     noise: float = Field(1.0, ge=0, description="stimulus noise σ per time step")
     report: Literal["choice", "sum"] = Field("choice", description="accumulate: sign of c, or running mean")
@@ -530,7 +531,8 @@ class FixedPointAnalysis(Strict):
     steps: int = Field(2000, ge=0, description="Adam steps of the slow-point stage")
     lr: float = Field(1e-2, gt=0)
     fixed_tol: float = Field(1e-20, gt=0, description="q below which a point is fixed")
-    slow_tol: float = Field(1e-4, gt=0, description="q below which a point is kept as slow")
+    slow_fraction: float = Field(1e-3, gt=0, description="slow point: q below this fraction of the median "
+                                                          "q of the starting states")
     max_points: int = Field(64, ge=1, description="points kept per condition (best q first)")
 
 

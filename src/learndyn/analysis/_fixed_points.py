@@ -166,11 +166,12 @@ def classify(
 
 def find_fixed_points(
     fn: Callable[[Any, Array], Array], params: Any, x0: Float[Array, "p s"], *, time: TimeKind = "continuous",
-    opt_steps: int = 2000, lr: float = 1e-2, fixed_tol: float = 1e-20, slow_tol: float = 1e-4,
+    opt_steps: int = 2000, lr: float = 1e-2, fixed_tol: float = 1e-20, slow_fraction: float = 1e-3,
     dedupe_tol: float = 1e-6, slow_dedupe_tol: float = 1e-2, newton_steps: int = 100,
 ) -> FixedPoints:
-    r"""Fixed points (``q < fixed_tol`` after Newton) and slow points (``q < slow_tol``) of
-    ``fn(params, ·)`` from the initial states ``x0``.
+    r"""Fixed points (``q < fixed_tol`` after Newton) and slow points
+    (``q < slow_fraction · median q(x0)``: slower than the trajectories they started on by that
+    factor) of ``fn(params, ·)`` from the initial states ``x0``.
 
     Args:
         fn: ``fn(params, x)``: the velocity ``f`` (``time="continuous"``) or the map ``F``
@@ -179,25 +180,37 @@ def find_fixed_points(
         x0: ``(p, s)`` initial states, typically sampled from trajectories.
         opt_steps, lr: Adam stage.
         fixed_tol: ``q`` below which a point is a fixed point.
-        slow_tol: ``q`` below which a point that is not fixed is kept as a slow point.
+        slow_fraction: a point that is not fixed is kept as a slow point when its ``q`` is below
+            this fraction of the median speed of the initial states.
         dedupe_tol, slow_dedupe_tol: relative distance merging fixed / slow points.
 
     Returns:
         :class:`FixedPoints`, fixed points first, then slow points, each sorted by ``q``.
     """
+    g = _residual(fn, time)
+    q0 = np.asarray(jax.vmap(lambda y: 0.5 * jnp.sum(g(params, y) ** 2))(jnp.asarray(x0)))
+    slow_tol = slow_fraction * float(np.median(q0))
     x1, q1 = minimise_speed(fn, params, x0, time=time, steps=opt_steps, lr=lr)
     x2, q2 = newton_polish(fn, params, x1, time=time, max_steps=newton_steps)
     x1, q1, x2, q2 = (np.asarray(a) for a in (x1, q1, x2, q2))
-    take = np.isfinite(q2) & (q2 < q1)
-    x = np.where(take[:, None], x2, x1)
-    q = np.where(take, q2, q1)
-    fixed = q < fixed_tol
-    i_fixed = np.flatnonzero(fixed)[deduplicate(x[fixed], q[fixed], dedupe_tol)]
-    slow = ~fixed & (q < slow_tol)
-    i_slow = np.flatnonzero(slow)[deduplicate(x[slow], q[slow], slow_dedupe_tol)]
-    idx = np.concatenate([i_fixed, i_slow]).astype(int)
-    lam, stable, n_unst, lead = classify(fn, params, x[idx], time=time)
-    return FixedPoints(x[idx], q[idx], fixed[idx], lam, stable, n_unst, lead, time)
+    # fixed points: Newton's roots (and stage-1 minima already at q < fixed_tol)
+    xf = np.concatenate([x2[q2 < fixed_tol], x1[q1 < fixed_tol]])
+    qf = np.concatenate([q2[q2 < fixed_tol], q1[q1 < fixed_tol]])
+    xf, qf = xf[deduplicate(xf, qf, dedupe_tol)], qf[deduplicate(xf, qf, dedupe_tol)]
+    # slow points: stage-1 minima (before Newton, which would carry a point on an approximate line
+    # attractor to the line's few true fixed points), unless they sit on a fixed point
+    is_slow = (q1 >= fixed_tol) & (q1 < slow_tol)
+    xs, qs = x1[is_slow], q1[is_slow]
+    keep = deduplicate(xs, qs, slow_dedupe_tol)
+    xs, qs = xs[keep], qs[keep]
+    away = np.array([all(np.linalg.norm(x - y) > slow_dedupe_tol * max(1.0, float(np.linalg.norm(x))) for y in xf)
+                     for x in xs], dtype=bool)
+    xs, qs = xs[away] if len(xs) else xs, qs[away] if len(qs) else qs
+    x = np.concatenate([xf, xs]).reshape(-1, x0.shape[-1])
+    q = np.concatenate([qf, qs])
+    fixed = np.arange(len(q)) < len(qf)
+    lam, stable, n_unst, lead = classify(fn, params, x, time=time)
+    return FixedPoints(x, q, fixed, lam, stable, n_unst, lead, time)
 
 
 def sample_states(

@@ -61,7 +61,7 @@ def spectra_dataset(ds: xr.Dataset, var: str, margin: float = 0.1) -> xr.Dataset
     coords = {d: ds[d] for d in ndims if d in ds.coords}
     coords[f"snapshot_step{tag}"] = ds[f"snapshot_step{tag}"]
     out = xr.Dataset({
-        f"eig{tag}": (tuple(ndims) + (snap, f"eig{tag}"), eigs),
+        f"eig{tag}": (tuple(ndims) + (snap, f"eig_index{tag}"), eigs),
         f"bulk_radius{tag}": (tuple(ndims), radius),
         f"n_outliers{tag}": (tuple(ndims) + (snap,), counts),
         f"outlier_track{tag}": (tuple(ndims) + (snap, f"outlier{tag}"), tracks),
@@ -164,7 +164,7 @@ def analysis_summary(out: xr.Dataset) -> dict[str, Any]:
         s[f"final_outliers{tag}"] = out[f"n_outliers{tag}"].isel({f"snapshot{tag}": -1}).values.tolist()
         s[f"bulk_radius{tag}"] = out[f"bulk_radius{tag}"].values.tolist()
         s[f"spectral_radius_final{tag}"] = np.abs(out[f"eig{tag}"].isel({f"snapshot{tag}": -1})).max(
-            f"eig{tag}").values.tolist()
+            f"eig_index{tag}").values.tolist()
     for tag in _tags(out, "dW_rank"):
         s[f"dW_rank{tag}"] = out[f"dW_rank{tag}"].values.tolist()
         s[f"dW_participation_ratio{tag}"] = out[f"dW_participation_ratio{tag}"].values.tolist()

@@ -265,8 +265,8 @@ register(Experiment(
 ))
 register(Experiment(
     "delay-match", "task-rnn",
-    "delayed match-to-sample: sample, 600 ms delay, test; report match / non-match",
-    deep_merge(_TASK, {"task": {"kind": "delay_match", "fixation": 100, "stimulus": 300, "delay": 600,
+    "delayed match-to-sample: 200 ms sample, 300 ms delay, 200 ms test; report match / non-match",
+    deep_merge(_TASK, {"task": {"kind": "delay_match", "fixation": 100, "stimulus": 200, "delay": 300,
                                 "decision": 200, "n_stimuli": 2, "noise": 0.2},
                        "train": {"steps": 2000}}),
 ))

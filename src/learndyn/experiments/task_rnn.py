@@ -209,7 +209,7 @@ def analyse_networks(spec: TaskRNNSpec, params, data: NetData, test: Batch, dive
         for j, u in enumerate(conds.values()):
             x0 = sample_states(jr.fold_in(jr.key(spec.seed), 100 + j), jnp.asarray(states[i]), fp.inits, fp.jitter)
             found = find_fixed_points(fn, (net, jnp.asarray(u)), x0, time=time, opt_steps=fp.steps, lr=fp.lr,
-                                      fixed_tol=fp.fixed_tol, slow_tol=fp.slow_tol)
+                                      fixed_tol=fp.fixed_tol, slow_fraction=fp.slow_fraction)
             found = found.select(np.arange(min(len(found), k)))
             m = len(found)
             res["fp_x"][i, j, :m] = found.x

@@ -16,7 +16,7 @@ def snapshot_spectra(out: xr.Dataset, tag: str = "", *, title: str = ""):
     """Left: eigenvalues of ``W`` of the first network at every snapshot (colour = training
     step) with the initial bulk radius. Right: modulus of the tracked final outliers against the
     training step, every network."""
-    snap, eigd = f"snapshot{tag}", f"eig{tag}"
+    snap, eigd = f"snapshot{tag}", f"eig_index{tag}"
     eig = out[f"eig{tag}"]
     first = _first_network(eig, (snap, eigd))
     e = eig.isel(first).values

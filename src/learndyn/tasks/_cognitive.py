@@ -45,7 +45,8 @@ class Batch(eqx.Module):
     Attributes:
         inputs: ``(B, T, n_in)`` network inputs.
         targets: ``(B, T, n_out)`` desired outputs.
-        mask: ``(B, T, n_out)`` loss weights (0 where the output is free).
+        mask: ``(B, T, n_out)`` loss weights (0 where the output is free; ``decision_weight`` in
+            the decision period of decision tasks).
         response: ``(B, T, n_out)`` 1 where the answer is scored (:func:`task_accuracy`).
     """
 
@@ -93,11 +94,12 @@ def _fixation_channel(t: int, periods: dict[str, tuple[int, int]]) -> Array:
     return (jnp.arange(t) < periods["decision"][0]).astype(float)
 
 
-def _decision_masks(t: int, periods, n_out: int, b: int) -> tuple[Array, Array]:
-    """Loss mask (fixation and decision periods, neurogym's default) and response mask."""
+def _decision_masks(t: int, periods, n_out: int, b: int, weight: float = 1.0) -> tuple[Array, Array]:
+    """Loss mask (1 before the decision period, ``weight`` in it; Yang et al. 2019 weight the
+    response 5×) and response mask (the decision period)."""
     dec = _window(t, periods["decision"])
     fix = jnp.arange(t) < periods["decision"][0]
-    mask = jnp.where(fix, 1.0, dec)
+    mask = jnp.where(fix, 1.0, weight * dec)
     return (jnp.broadcast_to(mask[None, :, None], (b, t, n_out)),
             jnp.broadcast_to(dec[None, :, None], (b, t, n_out)))
 
@@ -128,7 +130,7 @@ def accumulate(key: PRNGKeyArray, spec) -> Batch:
         target = jnp.cumsum(s, axis=1)[..., None] / n_stim
         dec = jnp.broadcast_to(_window(t, p["decision"])[None, :, None], (b, t, 1))
         return Batch(inputs, target, jnp.ones((b, t, 1)), dec)
-    mask, resp = _decision_masks(t, p, 1, b)
+    mask, resp = _decision_masks(t, p, 1, b, spec.decision_weight)
     target = resp * jnp.sign(coh)[:, None, None]
     return Batch(inputs, target, mask, resp)
 
@@ -163,7 +165,7 @@ def delay_match(key: PRNGKeyArray, spec) -> Batch:
     on = (_window(t, p["sample"]) + _window(t, p["test"]))[None, :, None]
     stim = stim + on * spec.noise * jr.normal(kn, (b, t, k))
     fix = jnp.broadcast_to(_fixation_channel(t, p)[None, :, None], (b, t, 1))
-    mask, resp = _decision_masks(t, p, 1, b)
+    mask, resp = _decision_masks(t, p, 1, b, spec.decision_weight)
     target = resp * jnp.where(match, 1.0, -1.0)[:, None, None]
     return Batch(jnp.concatenate([fix, stim], axis=-1), target, mask, resp)
 
@@ -185,7 +187,7 @@ def context_integrate(key: PRNGKeyArray, spec) -> Batch:
     s = stim * (coh[:, None, :] + spec.noise * jr.normal(kn, (b, t, 2)))
     cue = jnp.broadcast_to(jax.nn.one_hot(ctx, 2)[:, None, :], (b, t, 2))
     fix = jnp.broadcast_to(_fixation_channel(t, p)[None, :, None], (b, t, 1))
-    mask, resp = _decision_masks(t, p, 1, b)
+    mask, resp = _decision_masks(t, p, 1, b, spec.decision_weight)
     cued = jnp.take_along_axis(coh, ctx[:, None], axis=1)[:, 0]
     return Batch(jnp.concatenate([fix, cue, s], axis=-1), resp * jnp.sign(cued)[:, None, None], mask, resp)
 
@@ -205,7 +207,7 @@ def multisensory(key: PRNGKeyArray, spec) -> Batch:
     x = stim * (m[:, None, :] + spec.noise * jr.normal(kn, (b, t, 4)))
     side = jnp.sign((m[:, 0] - m[:, 1]) + (m[:, 2] - m[:, 3]))
     fix = jnp.broadcast_to(_fixation_channel(t, p)[None, :, None], (b, t, 1))
-    mask, resp = _decision_masks(t, p, 1, b)
+    mask, resp = _decision_masks(t, p, 1, b, spec.decision_weight)
     return Batch(jnp.concatenate([fix, x], axis=-1), resp * side[:, None, None], mask, resp)
 
 
