@@ -520,6 +520,8 @@ class TaskRNNTrain(Strict):
     steps: int = Field(1500, ge=1, le=100_000_000)
     clip: float | None = Field(1.0, gt=0, description="global-norm gradient clipping (None: off)")
     test_batch: int = Field(256, ge=1, description="fixed test trials for accuracy")
+    precision: Literal["float32", "float64"] = Field(
+        "float32", description="training arithmetic (the analysis after training is always float64)")
 
 
 class FixedPointAnalysis(Strict):

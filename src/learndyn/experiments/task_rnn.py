@@ -96,15 +96,17 @@ def build(spec: TaskRNNSpec, *, record_steps=None, phase: str = "main", previous
                                  np.asarray(m.input_noise)))
             lrs.append(s.train.lr)
     task = spec.task
+    dtype = jnp.dtype(spec.train.precision)
+    cast = lambda tree: jax.tree.map(lambda a: jnp.asarray(a, dtype), tree)  # noqa: E731
 
     def objective(net, d, key):
         kb, kn = jr.split(key)
-        batch = make_batch(kb, task)
+        batch = cast(make_batch(kb, task))
         _, out = trial_outputs(net, batch.inputs, d, kn)
         return masked_mse(out, batch)
 
-    test = make_batch(jr.fold_in(jr.key(spec.seed), 7), task.model_copy(update={"batch": spec.train.test_batch}))
-    problem = Problem(params=_stack(nets), data=_stack(datas), lr=jnp.asarray(lrs, float),
+    test = cast(make_batch(jr.fold_in(jr.key(spec.seed), 7), task.model_copy(update={"batch": spec.train.test_batch})))
+    problem = Problem(params=cast(_stack(nets)), data=cast(_stack(datas)), lr=jnp.asarray(lrs, float),
                       keys=jr.split(jr.fold_in(jr.key(spec.seed), 1), len(lrs)), engine=gradient_engine(objective),
                       trainable=frozen_leaves(nets[0]), optimizer=spec.train.optimizer, clip=spec.train.clip)
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
@@ -179,6 +181,7 @@ def analyse_networks(spec: TaskRNNSpec, params, data: NetData, test: Batch, dive
     """Activity PCA and fixed points of every network (NumPy arrays with leading ``net`` axis)."""
     fp = spec.fixed_points
     conds = fixed_point_conditions(spec.task)
+    params, data, test = (jax.tree.map(lambda a: jnp.asarray(a, jnp.float64), t) for t in (params, data, test))
     n_net = int(np.asarray(data.alpha).shape[0])
     states, outs = jax.jit(jax.vmap(lambda net, d: trial_outputs(net, test.inputs, d, None)))(params, data)
     states, outs = np.asarray(states), np.asarray(outs)
@@ -301,11 +304,18 @@ def _param_leaves(params) -> dict[str, np.ndarray]:
 
 
 def theory_dataset(spec: TaskRNNSpec, phases, sim=None) -> xr.Dataset:
-    """The ideal observer's accuracy on ``accumulate`` (choice report); nothing for other tasks."""
+    """The ideal observer of ``accumulate`` (choice report): its expected accuracy
+    ``mean_c Φ(|c|√n_stim/σ)`` and its accuracy on the very test trials the networks are scored on
+    (the fair comparison: the test batch is a finite sample). Nothing for other tasks."""
     if spec.task.kind != "accumulate" or spec.task.report != "choice":
         return xr.Dataset()
-    ds = xr.Dataset({"ideal_accuracy": ((), accumulate_ideal_accuracy(spec.task))})
+    test = phases[-1].built.test
+    evidence = np.asarray(test.inputs[..., 1], float).sum(1)
+    target = np.asarray(test.targets[..., 0], float)[:, -1]
+    ds = xr.Dataset({"ideal_accuracy": ((), accumulate_ideal_accuracy(spec.task)),
+                     "ideal_accuracy_test": ((), float(np.mean(np.sign(evidence) == target)))})
     ds["ideal_accuracy"].attrs.update(source="theory", long_name="perfect integrator: mean_c Φ(|c|√n_stim/σ)")
+    ds["ideal_accuracy_test"].attrs.update(source="theory", long_name="perfect integrator on the test trials")
     return ds
 
 
@@ -328,7 +338,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         metrics["line_fraction"] = {c: _nested(ds, ds["fp_line_fraction"].sel(condition=c))
                                     for c in ds["condition"].values.tolist()}
     status = xr.where(ds["diverged"], "diverged", "ok")
-    theory = {"ideal_accuracy": float(ds["ideal_accuracy"])} if "ideal_accuracy" in ds else {}
+    theory = {k: float(ds[k]) for k in ("ideal_accuracy", "ideal_accuracy_test") if k in ds}
     return {"status": _nested(ds, status), "metrics": metrics, "theory": theory}
 
 

@@ -203,19 +203,19 @@ def simulate(
     ``σ_rec ξ``), input ``√(2/α) σ_in ξ'`` (leaky and low-rank) or ``σ_in ξ'`` (gated cells).
     """
     s = net.hidden_size
-    x0 = jnp.zeros(s) if x0 is None else x0
+    x0 = jnp.zeros(s, inputs.dtype) if x0 is None else x0
     t = inputs.shape[0]
     leaky = isinstance(net, _Leaky)
     n_noisy = s if not isinstance(net, LSTM) else s // 2
     if key is None:
-        xi_rec = jnp.zeros((t, n_noisy))
+        xi_rec = jnp.zeros((t, n_noisy), inputs.dtype)
         xi_in = jnp.zeros_like(inputs)
     else:
         kr, ki = jr.split(key)
         rec_scale = jnp.sqrt(2 * alpha) * recurrent_noise if leaky else recurrent_noise
         in_scale = jnp.sqrt(2 / alpha) * input_noise if leaky else input_noise
-        xi_rec = rec_scale * jr.normal(kr, (t, n_noisy))
-        xi_in = in_scale * jr.normal(ki, inputs.shape)
+        xi_rec = rec_scale * jr.normal(kr, (t, n_noisy), inputs.dtype)
+        xi_in = in_scale * jr.normal(ki, inputs.shape, inputs.dtype)
 
     def body(x, args):
         u, nr, ni = args

@@ -31,6 +31,9 @@ def training_curves(ds: xr.Dataset, *, title: str = ""):
         a2.plot(x, ds["accuracy"].isel(sel).values, color=c)
     if "ideal_accuracy" in ds:
         a2.axhline(float(ds["ideal_accuracy"]), color=THEORY, ls="--", label="ideal observer (theory)")
+        if "ideal_accuracy_test" in ds:
+            a2.axhline(float(ds["ideal_accuracy_test"]), color=THEORY, ls=":",
+                       label="ideal observer on the test trials")
         a2.legend(loc="lower right")
     a1.set(xscale="log", yscale="log", xlabel="training step", ylabel="test loss (masked MSE)")
     a2.set(xscale="log", xlabel="training step", ylabel="task accuracy", ylim=(0.4, 1.01))
@@ -113,4 +116,24 @@ def fixed_points_3d(ds: xr.Dataset, *, network: dict | None = None, title: str =
     ax.set_zlabel(f"PC3 ({ev[2]:.0%})")
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(title, fontsize=11)
+    return fig
+
+
+def task_gallery(batches: dict, *, dt: dict | None = None):
+    """One trial of each task: inputs (thin) and targets (thick; dotted where not scored)."""
+    n = len(batches)
+    fig, axes = figure(2, n, figsize=(3.6 * n, 5.2), squeeze=False, sharex="col")
+    for k, (name, b) in enumerate(batches.items()):
+        inp, tgt, resp = (np.asarray(a)[0] for a in (b.inputs, b.targets, b.response))
+        t = np.arange(inp.shape[0]) * (dt or {}).get(name, 1.0)
+        for ch in range(inp.shape[1]):
+            axes[0, k].plot(t, inp[:, ch], lw=1, label=f"in {ch}")
+        for o in range(tgt.shape[1]):
+            line, = axes[1, k].plot(t, np.where(resp[:, o] > 0, tgt[:, o], np.nan), lw=2.5)
+            axes[1, k].plot(t, tgt[:, o], ls=":", color=line.get_color(), lw=1.5)
+        axes[0, k].set_title(name)
+        axes[1, k].set_xlabel("time (ms)" if dt else "time step")
+        axes[0, k].legend(fontsize=7, loc="upper right")
+    axes[0, 0].set_ylabel("inputs")
+    axes[1, 0].set_ylabel("target (solid: scored)")
     return fig
