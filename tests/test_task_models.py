@@ -57,3 +57,17 @@ def test_gru_and_lstm_identities():
     np.testing.assert_allclose(out[8:], x[8:], atol=1e-12)
     gate_o = jax.nn.sigmoid(held.w_in[24:] @ jr.normal(jr.key(5), (2,)) + held.u[24:] @ x[:8] + b[24:])
     np.testing.assert_allclose(out[:8], gate_o * jnp.tanh(x[8:]), atol=1e-12)
+
+
+
+def test_low_rank_latent_reduction_is_exact():
+    """W = M Nᵀ/N (no random part), constant input u: on the plane x = Mκ + v₀ (v₀ = W_in u + b)
+    the network's velocity is M κ̇ with κ̇ = −κ + Nᵀφ(Mκ + v₀)/N — an identity (to 1e-12)."""
+    net = init_task_rnn(jr.key(0), "low_rank", n=40, n_in=3, n_out=1, g=0.0, rank=2)
+    net = eqx.tree_at(lambda m: m.b, net, 0.3 * jr.normal(jr.key(1), (40,)))
+    u = jr.normal(jr.key(2), (3,))
+    kappa = jr.normal(jr.key(3), (5, 2))
+    x = kappa @ net.m.T + net.latent_offset(u)
+    full = jax.vmap(lambda xi: net.velocity(xi, u))(x)
+    latent = jax.vmap(lambda k: net.latent_velocity(k, u))(kappa)
+    np.testing.assert_allclose(full, latent @ net.m.T, atol=1e-12)

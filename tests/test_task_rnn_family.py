@@ -106,3 +106,21 @@ def test_analyze_recomputes_the_same_fixed_points(flip_flop):
     np.testing.assert_allclose(an["fp_x"].values, ds["fp_x"].values, atol=1e-8, equal_nan=True)
     assert summary["n_stable"] == [8, 8]
     assert {p.name for p in paths} == {"spectra.png", "fixed_points.png"}
+
+
+@pytest.mark.parametrize("sets, fragment", [
+    (["model.kind='gru2'"], "did you mean 'gru'"),
+    (["task.dt=200"], "α = task.dt/model.tau = 2 > 1 is unstable"),
+    (["task.kind='flipflop'"], "did you mean 'flip_flop'"),
+    (["task.decision=5"], "shorter than one step"),
+    (["model.n=0"], "model.n"),
+])
+def test_bad_task_rnn_config_is_one_clear_error(sets, fragment):
+    from typer.testing import CliRunner
+
+    from learndyn.cli import app
+
+    args = ["config", "accumulate"] + [a for s in sets for a in ("--set", s)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert fragment in result.output.replace("\n", " "), result.output

@@ -297,6 +297,14 @@ register(Experiment(
                        "train": {"steps": 2000}}),
 ))
 register(Experiment(
+    "flip-flop-rank2", "task-rnn",
+    "2-bit flip-flop by a rank-2 network W = M Nᵀ/N (no random part): 4 memories in an exact 2-D "
+    "reduced system, drawn as a phase portrait",
+    deep_merge(_TASK, {"task": {"kind": "flip_flop", "bits": 2, "duration": 3000, "pulse_probability": 0.02},
+                       "model": {"kind": "low_rank", "rank": 2, "g": 0.0, "recurrent_noise": 0.1},
+                       "train": {"steps": 2000}}),
+))
+register(Experiment(
     "multisensory-decision", "task-rnn",
     "multisensory integration (neurogym statistics, science/lrnn.md §2.4) as a decision task for a tanh RNN",
     deep_merge(_TASK, {"task": {"kind": "multisensory", "fixation": 100, "stimulus": 500, "decision": 200,

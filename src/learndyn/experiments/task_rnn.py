@@ -27,7 +27,7 @@ import xarray as xr
 
 from ..analysis import find_fixed_points, participation_ratio, pca, sample_states
 from ..config import TaskRNNSpec, grid_dims, grid_points, spec_at
-from ..models import LSTM, GRU, frozen_leaves, init_task_rnn, simulate
+from ..models import GRU, LSTM, LowRankRNN, frozen_leaves, init_task_rnn, simulate
 from ..tasks import Batch, accumulate_ideal_accuracy, make_batch, task_accuracy, task_sizes
 from ..training import Problem, TrainState, gradient_engine, recorded_steps
 from ._networks import label_networks
@@ -195,7 +195,8 @@ def analyse_networks(spec: TaskRNNSpec, params, data: NetData, test: Batch, dive
            "example_output": outs[:, :nk], "fp_x": np.full((n_net, c, k, s), np.nan),
            "fp_q": np.full((n_net, c, k), np.nan), "fp_fixed": np.zeros((n_net, c, k), bool),
            "fp_stable": np.zeros((n_net, c, k), bool), "fp_n_unstable": np.full((n_net, c, k), -1),
-           "fp_growth": np.full((n_net, c, k), np.nan), "fp_pc": np.full((n_net, c, k, 3), np.nan),
+           "fp_growth": np.full((n_net, c, k), np.nan), "fp_eig": np.full((n_net, c, k, s), np.nan + 0j),
+           "fp_pc": np.full((n_net, c, k, 3), np.nan),
            "fp_direction_pc": np.full((n_net, c, k, 3), np.nan), "fp_line_fraction": np.full((n_net, c), np.nan)}
     for i in range(n_net):
         if diverged[i] or not np.all(np.isfinite(states[i])):
@@ -222,6 +223,7 @@ def analyse_networks(spec: TaskRNNSpec, params, data: NetData, test: Batch, dive
             res["fp_n_unstable"][i, j, :m] = found.n_unstable
             growth = found.eigenvalues[:, 0].real if time == "continuous" else np.abs(found.eigenvalues[:, 0]) - 1
             res["fp_growth"][i, j, :m] = growth
+            res["fp_eig"][i, j, :m] = found.eigenvalues
             if m:
                 pr = p.project(found.x)
                 res["fp_pc"][i, j, :m, : pr.shape[-1]] = pr
@@ -241,6 +243,7 @@ _ATTRS = {
     "fp_stable": "every Jacobian eigenvalue stable (Re λ < 0, or |λ| < 1 for gated cells)",
     "fp_n_unstable": "number of unstable Jacobian eigenvalues",
     "fp_growth": "least stable eigenvalue: max Re λ (continuous) or max |λ| − 1 (discrete)",
+    "fp_eig": "Jacobian eigenvalues at the point (of τẋ, or of the map), least stable first",
     "fp_line_fraction": "variance share of the first PC of the condition's fixed+slow points (1: a line)",
 }
 
@@ -281,6 +284,7 @@ def analysis_dataset(spec: TaskRNNSpec, phases, sim: xr.Dataset) -> xr.Dataset:
             "example_output": ("trial", "time", "out"), "fp_x": ("condition", "fp", "unit"),
             "fp_q": ("condition", "fp"), "fp_fixed": ("condition", "fp"), "fp_stable": ("condition", "fp"),
             "fp_n_unstable": ("condition", "fp"), "fp_growth": ("condition", "fp"),
+            "fp_eig": ("condition", "fp", "fp_eig_index"),
             "fp_pc": ("condition", "fp", "pc"), "fp_direction_pc": ("condition", "fp", "pc"),
             "fp_line_fraction": ("condition",)}
     data = {name: _label(built, a[name], extra) for name, extra in dims.items()}
@@ -377,7 +381,49 @@ def figures(ds: xr.Dataset, outdir) -> list:
         paths.append(save_figure(plots.example_trials(ds, title=title), outdir / "trials.png"))
     if "fp_pc" in ds and np.isfinite(ds["fp_pc"].values).any():
         paths.append(save_figure(plots.fixed_points_3d(ds, title=title), outdir / "fixed_points.png"))
+    reduced = reduced_system(ds)
+    if reduced is not None:
+        vel, kappa, stable, lim = reduced
+        paths.append(save_figure(plots.phase_portrait(vel, xlim=lim[0], ylim=lim[1], points=kappa, stable=stable,
+                                                      title=f"{title}\nexact 2-D reduction κ̇ = −κ + Nᵀφ(Mκ + v₀)/N"),
+                                 outdir / "phase_portrait.png"))
     return paths
+
+
+def reduced_system(ds: xr.Dataset, network: dict | None = None, condition: int = 0):
+    r"""The exact 2-D reduction of a rank-2 network without random part (``g = 0``), or ``None``.
+
+    With ``W = M Nᵀ/N`` and a constant input ``u``, the plane ``x = Mκ + v₀`` (``v₀ = W_in u + b``)
+    is invariant: ``κ̇ = −κ + Nᵀ φ(Mκ + v₀)/N`` (learndyn formulation; Mastrogiuseppe & Ostojic
+    2018). Returns ``(velocity, κ of the found fixed points, their stability, (xlim, ylim))``.
+    """
+    import tomllib
+
+    if "param_m" not in ds or "param_j" not in ds or ds["param_m"].shape[-1] != 2:
+        return None
+    network = network or {d: 0 for d in ds["param_m"].dims if d in ds.dims and not d.startswith("param_")}
+    sub = ds.isel(network)
+    if np.any(sub["param_j"].values != 0):
+        return None
+    spec = TaskRNNSpec.model_validate(tomllib.loads(ds.attrs["config_toml"]))
+    leaf = {k: jnp.asarray(sub[f"param_{k}"].values, jnp.float64)
+            for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")}
+    net = LowRankRNN(**leaf, activation=spec.model.activation)
+    u = jnp.asarray(list(fixed_point_conditions(spec.task).values())[condition], jnp.float64)
+    v0 = np.asarray(net.latent_offset(u))
+    latent = jax.jit(jax.vmap(lambda k: net.latent_velocity(k, u)))
+
+    def velocity(kappa):
+        return np.asarray(latent(jnp.asarray(kappa)))
+
+    m = np.asarray(leaf["m"])
+    ok = np.isfinite(sub["fp_x"].isel(condition=condition).values).all(-1) & sub["fp_fixed"].isel(
+        condition=condition).values
+    x = sub["fp_x"].isel(condition=condition).values[ok]
+    kappa = np.linalg.lstsq(m, (x - v0).T, rcond=None)[0].T if len(x) else np.zeros((0, 2))
+    stable = sub["fp_stable"].isel(condition=condition).values[ok]
+    span = 1.3 * max(float(np.max(np.abs(kappa))) if len(kappa) else 1.0, 0.5)
+    return velocity, kappa, stable, ((-span, span), (-span, span))
 
 
 def stored_networks(ds: xr.Dataset, spec: TaskRNNSpec, built: Built):

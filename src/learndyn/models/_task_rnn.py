@@ -91,6 +91,17 @@ class LowRankRNN(_Leaky):
     def recurrent_matrix(self):
         return self.m @ self.n_vec.T / self.m.shape[0] + self.j
 
+    def latent_offset(self, u):
+        """``v₀ = W_in u + b``: the offset of the invariant plane ``x = Mκ + v₀``."""
+        return self.w_in @ u + self.b
+
+    def latent_velocity(self, kappa, u):
+        r"""``κ̇τ = −κ + Nᵀ φ(Mκ + v₀)/N``: the exact reduced dynamics on the plane ``x = Mκ + v₀``
+        under a constant input, valid when the random part ``j`` is zero (Mastrogiuseppe & Ostojic
+        2018; learndyn formulation)."""
+        x = self.m @ kappa + self.latent_offset(u)
+        return -kappa + self.n_vec.T @ self.rates(x) / self.m.shape[0]
+
 
 class GRU(eqx.Module):
     r"""Gated recurrent unit: ``z, r = σ(W_{z,r} u + U_{z,r} h + b)``,

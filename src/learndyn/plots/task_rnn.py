@@ -137,3 +137,32 @@ def task_gallery(batches: dict, *, dt: dict | None = None):
     axes[0, 0].set_ylabel("inputs")
     axes[1, 0].set_ylabel("target (solid: scored)")
     return fig
+
+
+def phase_portrait(velocity, *, xlim, ylim, points=None, stable=None, trajectories=None, n: int = 41,
+                   labels=("κ₁", "κ₂"), title: str = ""):
+    """Phase portrait of a 2-D system ``κ̇ = velocity(κ)`` (``velocity`` maps ``(m, 2) → (m, 2)``):
+    stream lines coloured by speed, nullclines, fixed points (stable filled, unstable open) and
+    optional trajectories ``(k, T, 2)``."""
+    fig, ax = figure(figsize=(6.2, 5.6))
+    gx, gy = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
+    v = np.asarray(velocity(np.stack([gx.ravel(), gy.ravel()], 1))).reshape(n, n, 2)
+    speed = np.hypot(v[..., 0], v[..., 1])
+    ax.streamplot(gx, gy, v[..., 0], v[..., 1], color=np.log10(speed + 1e-12), cmap="Greys", density=1.3,
+                  linewidth=0.8, arrowsize=0.8)
+    ax.contour(gx, gy, v[..., 0], levels=[0], colors="tab:blue", linewidths=1, alpha=0.7)
+    ax.contour(gx, gy, v[..., 1], levels=[0], colors="tab:orange", linewidths=1, alpha=0.7)
+    ax.plot([], [], color="tab:blue", label=f"{labels[0]}-nullcline")
+    ax.plot([], [], color="tab:orange", label=f"{labels[1]}-nullcline")
+    if trajectories is not None:
+        for tr in trajectories:
+            ax.plot(tr[:, 0], tr[:, 1], color="tab:green", lw=1, alpha=0.6)
+    if points is not None and len(points):
+        points = np.asarray(points)
+        st = np.asarray(stable, bool)
+        ax.scatter(*points[st].T, s=80, color="k", zorder=5, label=f"stable ({int(st.sum())})")
+        ax.scatter(*points[~st].T, s=80, facecolor="white", edgecolor="k", linewidth=2, zorder=5,
+                   label=f"unstable ({int((~st).sum())})")
+    ax.set(xlim=xlim, ylim=ylim, xlabel=labels[0], ylabel=labels[1], title=title)
+    ax.legend(fontsize=8, loc="upper right")
+    return fig
