@@ -559,9 +559,48 @@ class TaskRNNSpec(BaseSpec):
         return self
 
 
+# ----------------------------------------------------------------------------- DMFT family
+
+
+class RandomNetworkModel(Strict):
+    """``ẋ = −x + g J tanh(x)``, ``J_ij ~ N(0, 1/N)`` (issue "Large-N theory", part 1)."""
+
+    n: int = Field(2000, ge=2, le=20_000, description="units N")
+    g: float = Field(1.5, ge=0, description="coupling gain g")
+
+
+class DMFTSimulation(Strict):
+    """Euler simulation of the random network, recorded after a transient."""
+
+    dt: float = Field(0.1, gt=0, le=0.5, description="Euler step (units of τ)")
+    steps: int = Field(3000, ge=2, le=10_000_000, description="Euler steps in all")
+    burn: int = Field(1000, ge=0, description="steps discarded as transient")
+    units: int = Field(200, ge=1, description="units per network recorded for Δ(τ)")
+    max_lag: float = Field(20.0, gt=0, description="largest lag τ of Δ(τ) (units of τ)")
+    precision: Literal["float32", "float64"] = "float32"
+
+    @model_validator(mode="after")
+    def _check(self) -> DMFTSimulation:
+        if self.burn >= self.steps - 1:
+            raise ValueError(f"train.burn ({self.burn}) must be below train.steps − 1 ({self.steps - 1})")
+        if self.max_lag / self.dt >= self.steps - self.burn:
+            raise ValueError(f"train.max_lag ({self.max_lag}) is longer than the recorded window "
+                             f"({(self.steps - self.burn) * self.dt:g})")
+        return self
+
+
+class DMFTSpec(BaseSpec):
+    """Random rate network against its dynamical mean-field theory (Sompolinsky et al. 1988)."""
+
+    family: Literal["dmft-random"] = "dmft-random"
+    model: RandomNetworkModel = Field(default_factory=RandomNetworkModel)
+    train: DMFTSimulation = Field(default_factory=DMFTSimulation)
+
+
 SPEC_TYPES: dict[str, type[BaseSpec]] = {
     "integrate": IntegrateSpec, "closed-loop": ClosedLoopSpec, "closed-loop-surrogate": SurrogateSpec,
     "lrnn": LRNNSpec, "grokking": GrokkingSpec, "grokking-energy": EnergySpec, "task-rnn": TaskRNNSpec,
+    "dmft-random": DMFTSpec,
 }
 
 # Grid keys that change array shapes or program structure cannot be vmapped together.
@@ -576,7 +615,7 @@ STRUCTURAL_KEYS = {"model.n", "task.kind", "train.method", "train.steps", "train
                    "train.level", "train.loss", "task.test_lengths", "task.target",
                    "task.modulus", "task.group", "task.moduli", "model.width", "model.activation",
                    "train.diagnostics_every", "activation", "full_table", "model.rank", "train.test_batch",
-                   "record.snapshots"}
+                   "record.snapshots", "train.units", "train.max_lag", "train.burn"}
 
 
 # ----------------------------------------------------------------------------- helpers

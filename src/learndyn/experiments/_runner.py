@@ -22,12 +22,13 @@ from ..config import BaseSpec, to_toml
 from ..errors import OutputError
 from ..results import RunDir, package_versions
 from ..training import init_state, state_from_leaves, state_leaves, train, write_points
-from . import closed_loop, closed_loop_surrogate, grokking, grokking_energy, integrate, lrnn, task_rnn
+from . import closed_loop, closed_loop_surrogate, dmft, grokking, grokking_energy, integrate, lrnn, task_rnn
 from ._networks import label_networks
 
 FAMILIES: dict[str, ModuleType] = {
     "integrate": integrate, "closed-loop": closed_loop, "closed-loop-surrogate": closed_loop_surrogate,
     "lrnn": lrnn, "grokking": grokking, "grokking-energy": grokking_energy, "task-rnn": task_rnn,
+    "dmft-random": dmft,
 }
 
 
@@ -233,7 +234,7 @@ def run(
     parts = [ds, family.theory_dataset(spec, done, ds), snapshot_dataset(spec, done)]
     if hasattr(family, "analysis_dataset"):  # post-training analysis (fixed points, PCA), once
         parts.append(family.analysis_dataset(spec, done, ds))
-    ds = xr.merge(parts, combine_attrs="override")
+    ds = xr.merge(parts, combine_attrs="override", compat="no_conflicts")
     ds.attrs.update(_attrs(spec, complete=True, step=offset))
     if rundir is not None:
         rundir.write_dataset(ds)

@@ -1,0 +1,143 @@
+r"""Large-N theory of random networks (DMFT) and random-matrix results (issue "Large-N theory").
+
+Part 1 — random rate networks (Sompolinsky, Crisanti & Sommers 1988), learndyn formulation:
+
+.. math::  \dot x_i = -x_i + g \sum_j J_{ij} \tanh(x_j), \qquad J_{ij} \sim N(0, 1/N).
+
+As ``N → ∞`` each unit is a Gaussian process with stationary autocorrelation
+``Δ(τ) = ⟨x_i(t) x_i(t+τ)⟩`` obeying a Newtonian equation in a potential,
+
+.. math::
+
+    \ddot Δ = -\partial_Δ V(Δ; Δ_0), \qquad
+    V(Δ; Δ_0) = -\tfrac12 Δ^2 + g^2 \int Dz \Big[\int Dx\, Φ\big(\sqrt{Δ_0 - Δ}\,x + \sqrt{Δ}\,z\big)\Big]^2,
+
+with ``Φ(x) = ln cosh x`` (``Φ' = tanh``), ``Δ(0) = Δ_0``, ``Δ̇(0) = 0``. The chaotic solution
+decays to ``Δ(∞) = 0``, so energy conservation fixes the variance:
+``V(Δ_0; Δ_0) = V(0; Δ_0)``, i.e.
+
+.. math::  \tfrac12 Δ_0^2 = g^2 \big(\mathbb E[Φ(\sqrt{Δ_0} z)^2] - \mathbb E[Φ(\sqrt{Δ_0} z)]^2\big),
+
+which has a positive root only for ``g > 1``; for ``g ≤ 1`` the only solution is the silent
+fixed point ``Δ_0 = 0``. Gaussian integrals by Gauss–Hermite quadrature.
+
+Part 3 — linear networks (Ginibre bulk plus low rank): for ``|z| > σ`` and vectors ``a, b``
+independent of ``J``,
+``E[aᵀ(z − σJ)^{-ᵀ}(z' − σJ)^{-1} b] → (a·b)/(z z' − σ²)`` (complex form with ``z̄``), and the
+outlier of ``σJ + θ u vᵀ`` solves ``1 = θ vᵀ(z − σJ)^{-1}u → θ (u·v)/z``: ``z* = θ u·v`` when
+``|θ u·v| > σ`` (none otherwise).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
+
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(80)
+_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()  # E over N(0, 1)
+
+
+def _ln_cosh(x):
+    x = np.abs(x)
+    return x + np.log1p(np.exp(-2 * x)) - np.log(2.0)
+
+
+def gaussian_mean(f, variance: float) -> float:
+    """``E[f(√variance · z)]``, ``z ~ N(0, 1)`` (80-point Gauss–Hermite)."""
+    return float(np.sum(_WEIGHTS * f(np.sqrt(max(variance, 0.0)) * _NODES)))
+
+
+def _two_point(f, delta: float, delta0: float) -> float:
+    """``∫Dz [∫Dx f(√(Δ0 − Δ) x + √Δ z)]²`` for ``0 ≤ Δ ≤ Δ0``."""
+    delta = min(max(delta, 0.0), delta0)
+    a, b = np.sqrt(delta0 - delta), np.sqrt(delta)
+    inner = np.sum(_WEIGHTS[None, :] * f(a * _NODES[None, :] + b * _NODES[:, None]), axis=1)
+    return float(np.sum(_WEIGHTS * inner**2))
+
+
+def scs_potential(delta: float, delta0: float, g: float) -> float:
+    r"""``V(Δ; Δ0) = −Δ²/2 + g² ∫Dz[∫Dx ln cosh(√(Δ0−Δ)x + √Δ z)]²`` (module docstring)."""
+    return -0.5 * delta**2 + g**2 * _two_point(_ln_cosh, delta, delta0)
+
+
+def scs_force(delta: float, delta0: float, g: float) -> float:
+    r"""``−∂_Δ V = Δ − g² C(Δ; Δ0)``, ``C = ∫Dz[∫Dx tanh(√(Δ0−Δ)x + √Δ z)]²`` (the rate
+    autocorrelation)."""
+    return delta - g**2 * _two_point(np.tanh, delta, delta0)
+
+
+def scs_variance(g: float) -> float:
+    r"""``Δ0 = Δ(0)``: the positive root of ``Δ0²/2 = g² Var[ln cosh(√Δ0 z)]`` for ``g > 1``,
+    ``0`` for ``g ≤ 1`` (module docstring)."""
+    if g <= 1.0:
+        return 0.0
+
+    def excess(d0):
+        var = gaussian_mean(lambda x: _ln_cosh(x) ** 2, d0) - gaussian_mean(_ln_cosh, d0) ** 2
+        return 0.5 * d0**2 - g**2 * var
+
+    lo = 1e-6
+    hi = 1.0
+    while excess(hi) < 0:
+        hi *= 2.0
+    while excess(lo) >= 0 and lo < hi:  # near g = 1 the root is small
+        lo *= 0.1
+        if lo < 1e-14:
+            return 0.0
+    return float(brentq(excess, lo, hi, xtol=1e-14, rtol=1e-13))
+
+
+def scs_autocorrelation(g: float, taus: np.ndarray) -> np.ndarray:
+    r"""``Δ(τ)`` at ``taus ≥ 0`` by integrating ``Δ̈ = Δ − g² C(Δ; Δ0)`` from ``Δ(0) = Δ0``,
+    ``Δ̇(0) = 0`` (zero for ``g ≤ 1``). The chaotic solution is a separatrix: integration stops
+    when ``Δ`` reaches ``10⁻⁴ Δ0`` (or turns back, from round-off) and ``Δ`` is 0 beyond."""
+    taus = np.asarray(taus, float)
+    d0 = scs_variance(g)
+    out = np.zeros_like(taus)
+    if d0 == 0.0:
+        return out
+
+    def rhs(_, y):
+        return [y[1], scs_force(y[0], d0, g)]
+
+    def floor(_, y):
+        return y[0] - 1e-4 * d0
+
+    def turn(t, y):
+        return y[1] if t > 0 else -1.0
+
+    floor.terminal = turn.terminal = True
+    turn.direction = 1
+    sol = solve_ivp(rhs, (0.0, float(taus.max()) if taus.size else 0.0), [d0, 0.0], dense_output=True,
+                    rtol=1e-10, atol=1e-12 * d0, events=[floor, turn], method="DOP853")
+    end = sol.t[-1]
+    inside = taus <= end
+    out[inside] = sol.sol(taus[inside])[0]
+    return out
+
+
+def decorrelation_time(g: float, level: float = 0.5) -> float:
+    """First ``τ`` with ``Δ(τ) = level · Δ0`` (NaN for ``g ≤ 1``)."""
+    if scs_variance(g) == 0.0:
+        return float("nan")
+    taus = np.linspace(0, 40, 8001)
+    d = scs_autocorrelation(g, taus) / scs_variance(g)
+    below = np.flatnonzero(d <= level)
+    if not below.size:
+        return float("nan")
+    i = below[0]
+    return float(np.interp(level, [d[i], d[i - 1]], [taus[i], taus[i - 1]]))
+
+
+def ginibre_quadratic_form(a: np.ndarray, b: np.ndarray, z: complex, zp: complex, sigma: float) -> complex:
+    r"""Large-N limit ``E[aᴴ(z − σJ)^{-ᴴ}(z' − σJ)^{-1} b] = (ā·b)/(z̄ z' − σ²)`` for ``|z|, |z'| > σ``
+    (``a, b`` independent of ``J``; real ``z`` gives the form in the issue)."""
+    return complex(np.vdot(a, b) / (np.conj(z) * zp - sigma**2))
+
+
+def rank_one_outlier(theta: float, u: np.ndarray, v: np.ndarray, sigma: float) -> float | None:
+    r"""Outlier of ``σJ + θ u vᵀ``: ``z* = θ (v·u)`` if ``|θ v·u| > σ``, else ``None`` (the
+    determinant condition ``1 = θ vᵀ(z − σJ)^{-1}u → θ (v·u)/z``)."""
+    z = theta * float(np.dot(v, u))
+    return z if abs(z) > sigma else None
