@@ -22,7 +22,7 @@ demo: $(STAMP)
 	@echo "report:  $(CURDIR)/runs/integrate-leaky/report.html"
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
