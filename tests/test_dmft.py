@@ -38,7 +38,8 @@ def test_silent_below_one_and_decay_above():
 def test_small_network_simulation_matches_dmft(tmp_path):
     """A small case of acceptance 1 (N = 300, 2 seeds): seed-mean Δ(0) and Δ(2) within 10 % of
     the DMFT at g ∈ {1.5, 2}; silent at g = 0.5. Theory and simulation in one result set."""
-    spec = learndyn.resolve_spec("dmft-random-network", ["model.n=300", "train.steps=1200", "train.burn=200"],
+    spec = learndyn.resolve_spec("dmft-random-network", ["model.n=300", "train.dt=0.1", "train.steps=1200",
+                                                         "train.burn=200"],
                                  seeds=2)
     ds = learndyn.run(spec, tmp_path / "run")
     assert float(abs(ds["variance"].sel(g=0.5)).max()) < 1e-6

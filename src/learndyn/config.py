@@ -572,9 +572,9 @@ class RandomNetworkModel(Strict):
 class DMFTSimulation(Strict):
     """Euler simulation of the random network, recorded after a transient."""
 
-    dt: float = Field(0.1, gt=0, le=0.5, description="Euler step (units of τ)")
-    steps: int = Field(3000, ge=2, le=10_000_000, description="Euler steps in all")
-    burn: int = Field(1000, ge=0, description="steps discarded as transient")
+    dt: float = Field(0.05, gt=0, le=0.5, description="Euler step (units of τ)")
+    steps: int = Field(12000, ge=2, le=10_000_000, description="Euler steps in all")
+    burn: int = Field(2000, ge=0, description="steps discarded as transient")
     units: int = Field(200, ge=1, description="units per network recorded for Δ(τ)")
     max_lag: float = Field(20.0, gt=0, description="largest lag τ of Δ(τ) (units of τ)")
     precision: Literal["float32", "float64"] = "float32"

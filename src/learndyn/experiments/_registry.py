@@ -316,7 +316,7 @@ register(Experiment(
     "dmft-random-network", "dmft-random",
     "random tanh network ẋ = −x + gJφ(x), g ∈ {0.5, 1.5, 2}: simulated Δ(τ) (N = 2000, 8 seeds) vs DMFT "
     "(Sompolinsky et al. 1988)",
-    {"model": {"n": 2000, "g": 1.5}, "train": {"dt": 0.1, "steps": 3000, "burn": 1000, "units": 200,
+    {"model": {"n": 2000, "g": 1.5}, "train": {"dt": 0.05, "steps": 12000, "burn": 2000, "units": 200,
                                                "max_lag": 20.0},
      "seeds": 8, "grid": {"model.g": [0.5, 1.5, 2.0]}, "record": {"writes": 4, "snapshots": 0}},
 ))
