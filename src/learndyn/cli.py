@@ -128,15 +128,18 @@ def analyze(
     items = [w.strip() for entry in what for w in entry.split(",") if w.strip()]
     with err_console.status("analysing…"):
         _, paths, summary = run_analysis(path, items or None)
-    cols, rows = headline(summary)
-    table = Table(title=f"analysis of {summary.get('experiment')} ({summary.get('analyses')})", header_style="bold")
+    _print_table(f"analysis of {summary.get('experiment')} ({summary.get('analyses')})", *headline(summary))
+    out_console.print(f"analysis: {path / 'analysis' / 'analysis.zarr'}")
+    out_console.print(f"figures:  {path / 'analysis' / 'figures'} ({len(paths)} files)")
+
+
+def _print_table(title: str, cols: list[str], rows: list[list[str]]) -> None:
+    table = Table(title=title, header_style="bold")
     for c in cols:
         table.add_column(c)
     for r in rows:
         table.add_row(*r)
     out_console.print(table)
-    out_console.print(f"analysis: {path / 'analysis' / 'analysis.zarr'}")
-    out_console.print(f"figures:  {path / 'analysis' / 'figures'} ({len(paths)} files)")
 
 
 def _print_headline(ds) -> None:
@@ -145,12 +148,7 @@ def _print_headline(ds) -> None:
     cols, rows = headline(ds)
     status = "complete" if ds.attrs.get("complete") else (
         f"partial: step {ds.attrs.get('checkpoint_step')} of {ds.attrs.get('total_steps')}")
-    table = Table(title=f"{ds.attrs.get('experiment')} ({status})", header_style="bold")
-    for c in cols:
-        table.add_column(c)
-    for r in rows:
-        table.add_row(*r)
-    out_console.print(table)
+    _print_table(f"{ds.attrs.get('experiment')} ({status})", cols, rows)
     if "initial_loss_theory" in ds:
         import numpy as np
 

@@ -196,7 +196,8 @@ def find_fixed_points(
     # fixed points: Newton's roots (and stage-1 minima already at q < fixed_tol)
     xf = np.concatenate([x2[q2 < fixed_tol], x1[q1 < fixed_tol]])
     qf = np.concatenate([q2[q2 < fixed_tol], q1[q1 < fixed_tol]])
-    xf, qf = xf[deduplicate(xf, qf, dedupe_tol)], qf[deduplicate(xf, qf, dedupe_tol)]
+    keep = deduplicate(xf, qf, dedupe_tol)
+    xf, qf = xf[keep], qf[keep]
     # slow points: stage-1 minima (before Newton, which would carry a point on an approximate line
     # attractor to the line's few true fixed points), unless they sit on a fixed point
     is_slow = (q1 >= fixed_tol) & (q1 < slow_tol)

@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from ..analysis import bulk_radius, count_outliers, learned_rank, outlier_tracks, sort_eigenvalues, weight_trajectory
-from ..errors import OutputError, UserError
+from ..errors import OutputError, UserError, did_you_mean
 from ..results import json_value, write_zarr
 from ._runner import FAMILIES, load_run
 
@@ -40,31 +40,31 @@ def _weight_vars(ds: xr.Dataset) -> list[str]:
     return [v for v in ds.data_vars if v == "weights" or v.startswith("weights_")]
 
 
-def _network_dims(da: xr.DataArray, snap_dim: str) -> list[str]:
-    return [d for d in da.dims if d not in (snap_dim, "row", "col")]
+def _snapshots(ds: xr.Dataset, var: str):
+    """``(tag, snapshot dim, network dims, W (*net, snapshot, n, n) float64, coords)`` of ``ds[var]``."""
+    tag = var[len("weights"):]
+    snap = f"snapshot{tag}"
+    ndims = [d for d in ds[var].dims if d not in (snap, "row", "col")]
+    w = ds[var].transpose(*ndims, snap, "row", "col").values.astype(float)
+    coords = {d: ds[d] for d in ndims if d in ds.coords}
+    coords[f"snapshot_step{tag}"] = ds[f"snapshot_step{tag}"]
+    return tag, snap, tuple(ndims), w, coords
 
 
 def spectra_dataset(ds: xr.Dataset, var: str, margin: float = 0.1) -> xr.Dataset:
     """Spectra of the snapshots in ``ds[var]`` (dims ``(*net, snapshot, row, col)``)."""
-    da = ds[var]
-    tag = var[len("weights"):]
-    snap = f"snapshot{tag}"
-    ndims = _network_dims(da, snap)
-    w = da.transpose(*ndims, snap, "row", "col").values.astype(float)
+    tag, snap, ndims, w, coords = _snapshots(ds, var)
     eigs = sort_eigenvalues(np.linalg.eigvals(w))
     radius = bulk_radius(w[..., 0, :, :])
-    counts = np.empty(w.shape[:-2], int)
+    counts = count_outliers(eigs, radius[..., None, None], margin)
     tracks = np.full(w.shape[:-3] + (w.shape[-3], _MAX_OUTLIERS), np.nan + 0j)
     for idx in np.ndindex(*w.shape[:-3]):
-        counts[idx] = count_outliers(eigs[idx], radius[idx] + margin, 0.0)
         tracks[idx] = outlier_tracks(eigs[idx], radius[idx], margin, _MAX_OUTLIERS)
-    coords = {d: ds[d] for d in ndims if d in ds.coords}
-    coords[f"snapshot_step{tag}"] = ds[f"snapshot_step{tag}"]
     out = xr.Dataset({
-        f"eig{tag}": (tuple(ndims) + (snap, f"eig_index{tag}"), eigs),
-        f"bulk_radius{tag}": (tuple(ndims), radius),
-        f"n_outliers{tag}": (tuple(ndims) + (snap,), counts),
-        f"outlier_track{tag}": (tuple(ndims) + (snap, f"outlier{tag}"), tracks),
+        f"eig{tag}": (ndims + (snap, f"eig_index{tag}"), eigs),
+        f"bulk_radius{tag}": (ndims, radius),
+        f"n_outliers{tag}": (ndims + (snap,), counts),
+        f"outlier_track{tag}": (ndims + (snap, f"outlier{tag}"), tracks),
     }, coords=coords)
     out[f"eig{tag}"].attrs["long_name"] = "eigenvalues of W at each snapshot, by decreasing modulus"
     out[f"bulk_radius{tag}"].attrs["long_name"] = "√N·std(W0): circular-law radius of the initial bulk"
@@ -75,11 +75,7 @@ def spectra_dataset(ds: xr.Dataset, var: str, margin: float = 0.1) -> xr.Dataset
 
 def pca_dataset(ds: xr.Dataset, var: str) -> xr.Dataset:
     """Learning trajectory and learned rank of the snapshots in ``ds[var]``."""
-    da = ds[var]
-    tag = var[len("weights"):]
-    snap = f"snapshot{tag}"
-    ndims = _network_dims(da, snap)
-    w = da.transpose(*ndims, snap, "row", "col").values.astype(float)
+    tag, snap, ndims, w, coords = _snapshots(ds, var)
     batch = w.shape[:-3]
     proj = np.full(batch + (w.shape[-3], 3), np.nan)
     explained = np.full(batch + (3,), np.nan)
@@ -88,14 +84,12 @@ def pca_dataset(ds: xr.Dataset, var: str) -> xr.Dataset:
             proj[idx], explained[idx] = weight_trajectory(w[idx], 3)
     lr = learned_rank(w[..., -1, :, :], w[..., 0, :, :])
     sv = lr["singular_values"][..., :_N_SV]
-    coords = {d: ds[d] for d in ndims if d in ds.coords}
-    coords[f"snapshot_step{tag}"] = ds[f"snapshot_step{tag}"]
     out = xr.Dataset({
-        f"weight_pc{tag}": (tuple(ndims) + (snap, "pc"), proj),
-        f"weight_pc_explained{tag}": (tuple(ndims) + ("pc",), explained),
-        f"dW_singular_values{tag}": (tuple(ndims) + ("sv",), sv),
-        f"dW_rank{tag}": (tuple(ndims), lr["rank"]),
-        f"dW_participation_ratio{tag}": (tuple(ndims), lr["participation_ratio"]),
+        f"weight_pc{tag}": (ndims + (snap, "pc"), proj),
+        f"weight_pc_explained{tag}": (ndims + ("pc",), explained),
+        f"dW_singular_values{tag}": (ndims + ("sv",), sv),
+        f"dW_rank{tag}": (ndims, lr["rank"]),
+        f"dW_participation_ratio{tag}": (ndims, lr["participation_ratio"]),
     }, coords=coords)
     out[f"weight_pc{tag}"].attrs["long_name"] = "flattened W across snapshots on its top 3 principal components"
     out[f"dW_rank{tag}"].attrs["long_name"] = "numerical rank of ΔW = W_T − W_0 (s_k > 0.01 s_1)"
@@ -116,8 +110,6 @@ def analyze(path: str | os.PathLike, what: list[str] | None = None) -> tuple[xr.
     can_fp = hasattr(family, "fixed_point_dataset")
     for w in what or []:
         if w not in ANALYSES:
-            from ..errors import did_you_mean
-
             raise UserError(f"--what: '{w}' is not one of {list(ANALYSES)}" + did_you_mean(w, ANALYSES))
     chosen = list(what) if what else [a for a in ANALYSES if a != "fixed-points" or can_fp]
     if any(a in chosen for a in ("spectra", "pca")) and not wvars:

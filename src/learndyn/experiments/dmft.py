@@ -24,7 +24,7 @@ import xarray as xr
 from ..config import DMFTSpec, grid_dims, grid_points, spec_at
 from ..theory import dmft as theory
 from ..training import EngineOutput, Problem, TrainState
-from ._networks import label_networks
+from ._networks import label_networks, per_network
 
 LABEL = "random rate network vs DMFT (Sompolinsky, Crisanti & Sommers 1988)"
 _RESERVED = {"seed", "step", "lag", "tau", "unit"}
@@ -144,28 +144,16 @@ def theory_dataset(spec: DMFTSpec, phases, sim=None) -> xr.Dataset:
     return ds
 
 
-def _half_time(ac: np.ndarray, taus: np.ndarray) -> float:
-    if not np.isfinite(ac[0]) or ac[0] <= 0:
-        return float("nan")
-    below = np.flatnonzero(ac <= 0.5 * ac[0])
-    if not below.size:
-        return float("nan")
-    i = below[0]
-    return float(np.interp(0.5 * ac[0], [ac[i], ac[i - 1]], [taus[i], taus[i - 1]]))
-
-
 def summarize(ds: xr.Dataset) -> dict[str, Any]:
-    gdims = list(ds.attrs.get("grid_keys", {}))
-
     def nested(da):
-        return da.transpose(*gdims, "seed", ...).values.tolist()
+        return per_network(ds, da)
 
     metrics: dict[str, Any] = {}
     if "variance" in ds:
         metrics["variance"] = nested(ds["variance"])
         taus = ds["tau"].values
-        half = xr.apply_ufunc(lambda a: _half_time(a, taus), ds["autocorrelation"], input_core_dims=[["lag"]],
-                              vectorize=True)
+        half = xr.apply_ufunc(lambda a: theory.half_decay_time(a, taus), ds["autocorrelation"],
+                              input_core_dims=[["lag"]], vectorize=True)
         metrics["decorrelation_time"] = nested(half)
     theory_out = {}
     if "variance_theory" in ds:

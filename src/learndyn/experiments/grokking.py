@@ -29,7 +29,7 @@ from ..config import GrokkingSpec, grid_dims, grid_points, spec_at
 from ..tasks import Group, dihedral_characters, isotypic_projectors, make_group, split_pairs, train_size
 from ..theory import grokking as theory
 from ..training import Problem, TrainState, gradient_engine, recorded_steps
-from ._networks import label_networks
+from ._networks import label_networks, per_network, stack_networks
 
 LABEL = "Tian, arXiv 2509.21519 (Li2), reference code yuandong-tian/understanding"
 _RESERVED = {"seed", "step"}
@@ -151,14 +151,13 @@ def build(spec: GrokkingSpec, *, record_steps=None, phase: str = "main", previou
             lrs.append(s.train.lr)
             decays.append(s.train.weight_decay)
             n_train.append(len(train))
-    stack = lambda xs: jax.tree.map(lambda *a: jnp.stack([jnp.asarray(x) for x in a]), *xs)  # noqa: E731
     act, loss = spec.model.activation, spec.train.loss
 
     def objective(net, d, key):
         return loss_and_residual(net, d.train_pairs, d.train_labels, d.train_mask, m, act, loss,
                                  d.output_scale)[0]
 
-    problem = Problem(params=stack(nets), data=stack(datas), lr=jnp.asarray(lrs, float),
+    problem = Problem(params=stack_networks(nets), data=stack_networks(datas), lr=jnp.asarray(lrs, float),
                       keys=jr.split(jr.key(spec.seed), len(lrs)), engine=gradient_engine(objective),
                       optimizer=_OPTIMIZER[spec.train.optimizer],
                       hyper={"weight_decay": jnp.asarray(decays, float)})
@@ -288,7 +287,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     gdims = list(ds.attrs.get("grid_keys", {}))
 
     def nested(da):
-        return da.transpose(*gdims, "seed", ...).values.tolist()
+        return per_network(ds, da)
 
     metrics: dict[str, Any] = {}
     if ds.sizes.get("step", 0) and "test_accuracy" in ds:

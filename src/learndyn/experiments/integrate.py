@@ -38,7 +38,7 @@ from ..config import IntegrateSpec, grid_dims, grid_points, spec_at
 from ..models import LinearRNN, init_linear_rnn, two_neuron_init
 from ..tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
 from ..theory import integrate as theory
-from ._networks import label_networks
+from ._networks import label_networks, stack_networks
 from ..training import (
     Problem,
     SampledWindow,
@@ -130,9 +130,8 @@ def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: 
             sigmas.append(s.model.sigma)
             teigs.append(target_eigenvalues(s.task))
             unstable.append(bad)
-    stack = lambda xs: jax.tree.map(lambda *a: jnp.stack(a), *xs)  # noqa: E731
-    params = stack(nets)
-    targets = stack(datas)
+    params = stack_networks(nets)
+    targets = stack_networks(datas)
     if tr.method == "sampled":
         los, his = zip(*(window_from_horizon(h, tr.dt, b) for h, b in zip(horizons, burns, strict=True)),
                        strict=True)
@@ -309,8 +308,8 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
         theory.auto_learning_rate(min(s.task.decay_rates)) if s.train.lr == "auto" else float(s.train.lr)
         for s in specs
     ])
-    nets = jax.tree.map(lambda *a: jnp.stack(a), *[two_neuron_init() for _ in specs])
-    targets = jax.tree.map(lambda *a: jnp.stack(a), *[target_system(s.task) for s in specs])
+    nets = stack_networks([two_neuron_init() for _ in specs])
+    targets = stack_networks([target_system(s.task) for s in specs])
     problem = Problem(
         params=nets, data=targets, lr=jnp.asarray(lrs), keys=jr.split(jr.key(0), len(specs)),
         engine=lambda p, d, k: exact_loss_and_grad(p, d),

@@ -37,7 +37,7 @@ from ..models import (
 from ..tasks import correlation_task, multisensory_trials, random_orthogonal, task_dynamics
 from ..theory import lrnn as theory
 from ..training import EngineOutput, Problem, TrainState, gradient_engine, recorded_steps
-from ._networks import label_networks
+from ._networks import label_networks, per_network, stack_networks
 
 LABEL = "Proca, Dominé, Shanahan & Mediano, ICML 2025 (PMLR 267:49860)"
 _RESERVED = {"seed", "step", "mode", "sv", "length", "crit_T", "beta_theory"}
@@ -166,7 +166,6 @@ def build(spec: LRNNSpec, *, record_steps=None, phase: str = "main", previous=No
             specs.append(s)
             n_out = s.task.n
             taus.append(theory.tau_steps(lrs[-1], s.train.loss, s.task.samples, n_out))
-    stack = lambda xs: jax.tree.map(lambda *a: jnp.stack(a), *xs)  # noqa: E731
     level, loss = spec.train.level, spec.train.loss
     engine = gradient_engine(lambda p, d, k: training_loss(p, d, loss, level))
     engine = _stopping_engine(engine, spec.train.stop_loss)
@@ -176,7 +175,7 @@ def build(spec: LRNNSpec, *, record_steps=None, phase: str = "main", previous=No
                                  "W_x" in spec.train.params and "W_y" in spec.train.params))
     else:
         trainable = DiscreteLinearRNN(*(name in spec.train.params for name in ("W_x", "W_h", "W_y")))
-    problem = Problem(params=stack(params), data=stack(datas), lr=jnp.asarray(lrs, float),
+    problem = Problem(params=stack_networks(params), data=stack_networks(datas), lr=jnp.asarray(lrs, float),
                       keys=jr.split(jr.key(spec.seed), len(lrs)), engine=engine, trainable=trainable)
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
     dims = grid_dims(spec, _RESERVED)
@@ -461,7 +460,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     th: dict[str, Any] = {}
 
     def nested(da: xr.DataArray) -> list:
-        return da.transpose(*gdims, "seed", ...).values.tolist()
+        return per_network(ds, da)
 
     if ds.sizes.get("step", 0) and "loss" in ds:
         last = ds.isel(step=-1)

@@ -13,6 +13,7 @@ Barak 2013.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,7 +31,7 @@ from ..config import TaskRNNSpec, grid_dims, grid_points, spec_at
 from ..models import GRU, LSTM, LowRankRNN, frozen_leaves, init_task_rnn, simulate
 from ..tasks import Batch, accumulate_ideal_accuracy, make_batch, task_accuracy, task_sizes
 from ..training import Problem, TrainState, gradient_engine, recorded_steps
-from ._networks import label_networks
+from ._networks import label_networks, per_network, stack_networks
 
 LABEL = "task-trained RNN (learndyn; tasks after neurogym, Mante et al. 2013, Sussillo & Barak 2013)"
 _RESERVED = {"seed", "step", "trial", "time", "unit", "pc", "condition", "fp", "channel", "out"}
@@ -58,22 +59,21 @@ class Built:
     observe: Any = None
 
 
-def _stack(xs):
-    return jax.tree.map(lambda *a: jnp.stack([jnp.asarray(x) for x in a]), *xs)
-
-
 def trial_outputs(net, inputs, d: NetData, key):
     """States and outputs ``(B, T, ·)`` of one network on a batch (noise when ``key`` is given)."""
-    b = inputs.shape[0]
-    keys = jr.split(key, b) if key is not None else None
 
     def one(u, k):
         return simulate(net, u, alpha=d.alpha, key=k, recurrent_noise=d.recurrent_noise,
                         input_noise=d.input_noise)
 
-    if keys is None:
-        return jax.vmap(lambda u: simulate(net, u, alpha=d.alpha))(inputs)
-    return jax.vmap(one)(inputs, keys)
+    if key is None:
+        return jax.vmap(lambda u: one(u, None))(inputs)
+    return jax.vmap(one)(inputs, jr.split(key, inputs.shape[0]))
+
+
+# every network on the same noiseless trials (module level: compiled once per shape, not per call)
+_noiseless_trials = jax.jit(jax.vmap(lambda net, d, inputs: trial_outputs(net, inputs, d, None),
+                                     in_axes=(0, 0, None)))
 
 
 def masked_mse(outputs, batch: Batch):
@@ -106,7 +106,7 @@ def build(spec: TaskRNNSpec, *, record_steps=None, phase: str = "main", previous
         return masked_mse(out, batch)
 
     test = cast(make_batch(jr.fold_in(jr.key(spec.seed), 7), task.model_copy(update={"batch": spec.train.test_batch})))
-    problem = Problem(params=cast(_stack(nets)), data=cast(_stack(datas)), lr=jnp.asarray(lrs, float),
+    problem = Problem(params=cast(stack_networks(nets)), data=cast(stack_networks(datas)), lr=jnp.asarray(lrs, float),
                       keys=jr.split(jr.fold_in(jr.key(spec.seed), 1), len(lrs)), engine=gradient_engine(objective),
                       trainable=frozen_leaves(nets[0]), optimizer=spec.train.optimizer, clip=spec.train.clip)
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
@@ -171,19 +171,13 @@ def _unstack(params, i):
     return jax.tree.map(lambda a: a[i], params)
 
 
-def _pad(rows: np.ndarray, length: int, fill=np.nan) -> np.ndarray:
-    out = np.full((length,) + rows.shape[1:], fill, dtype=float if fill is np.nan else rows.dtype)
-    out[: min(len(rows), length)] = rows[:length]
-    return out
-
-
 def analyse_networks(spec: TaskRNNSpec, params, data: NetData, test: Batch, diverged: np.ndarray) -> dict:
     """Activity PCA and fixed points of every network (NumPy arrays with leading ``net`` axis)."""
     fp = spec.fixed_points
     conds = fixed_point_conditions(spec.task)
     params, data, test = (jax.tree.map(lambda a: jnp.asarray(a, jnp.float64), t) for t in (params, data, test))
     n_net = int(np.asarray(data.alpha).shape[0])
-    states, outs = jax.jit(jax.vmap(lambda net, d: trial_outputs(net, test.inputs, d, None)))(params, data)
+    states, outs = _noiseless_trials(params, data, test.inputs)
     states, outs = np.asarray(states), np.asarray(outs)
     s = states.shape[-1]
     gated = isinstance(_unstack(params, 0), (GRU, LSTM))
@@ -302,9 +296,13 @@ def analysis_dataset(spec: TaskRNNSpec, phases, sim: xr.Dataset) -> xr.Dataset:
     return ds
 
 
+def _array_fields(params) -> list[str]:
+    """Names of a network module's array fields (its static fields, e.g. the activation, excluded)."""
+    return [f.name for f in dataclasses.fields(params) if not f.metadata.get("static", False)]
+
+
 def _param_leaves(params) -> dict[str, np.ndarray]:
-    return {f.name: np.asarray(getattr(params, f.name)) for f in __import__("dataclasses").fields(params)
-            if not f.metadata.get("static", False)}
+    return {name: np.asarray(getattr(params, name)) for name in _array_fields(params)}
 
 
 def theory_dataset(spec: TaskRNNSpec, phases, sim=None) -> xr.Dataset:
@@ -323,27 +321,22 @@ def theory_dataset(spec: TaskRNNSpec, phases, sim=None) -> xr.Dataset:
     return ds
 
 
-def _nested(ds: xr.Dataset, da: xr.DataArray):
-    gdims = list(ds.attrs.get("grid_keys", {}))
-    return da.transpose(*gdims, "seed", ...).values.tolist()
-
-
 def summarize(ds: xr.Dataset) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
     if ds.sizes.get("step", 0) and "loss" in ds:
-        metrics = {"final_loss": _nested(ds, ds["loss"].isel(step=-1)),
-                   "task_accuracy": _nested(ds, ds["accuracy"].isel(step=-1))}
+        metrics = {"final_loss": per_network(ds, ds["loss"].isel(step=-1)),
+                   "task_accuracy": per_network(ds, ds["accuracy"].isel(step=-1))}
     if "fp_fixed" in ds:
-        metrics["n_fixed_points"] = _nested(ds, ds["fp_fixed"].sum(("condition", "fp")).astype(int))
-        metrics["n_stable"] = _nested(ds, (ds["fp_fixed"] & ds["fp_stable"]).sum(("condition", "fp")).astype(int))
+        metrics["n_fixed_points"] = per_network(ds, ds["fp_fixed"].sum(("condition", "fp")).astype(int))
+        metrics["n_stable"] = per_network(ds, (ds["fp_fixed"] & ds["fp_stable"]).sum(("condition", "fp")).astype(int))
         slow = ds["fp_q"].notnull() & ~ds["fp_fixed"]
-        metrics["n_slow_points"] = _nested(ds, slow.sum(("condition", "fp")).astype(int))
-        metrics["participation_ratio"] = _nested(ds, ds["participation_ratio"])
-        metrics["line_fraction"] = {c: _nested(ds, ds["fp_line_fraction"].sel(condition=c))
+        metrics["n_slow_points"] = per_network(ds, slow.sum(("condition", "fp")).astype(int))
+        metrics["participation_ratio"] = per_network(ds, ds["participation_ratio"])
+        metrics["line_fraction"] = {c: per_network(ds, ds["fp_line_fraction"].sel(condition=c))
                                     for c in ds["condition"].values.tolist()}
     status = xr.where(ds["diverged"], "diverged", "ok")
     theory = {k: float(ds[k]) for k in ("ideal_accuracy", "ideal_accuracy_test") if k in ds}
-    return {"status": _nested(ds, status), "metrics": metrics, "theory": theory}
+    return {"status": per_network(ds, status), "metrics": metrics, "theory": theory}
 
 
 def headline_rows(ds: xr.Dataset):
@@ -428,19 +421,15 @@ def reduced_system(ds: xr.Dataset, network: dict | None = None, condition: int =
 
 def stored_networks(ds: xr.Dataset, spec: TaskRNNSpec, built: Built):
     """The final networks of a saved run, stacked like ``built.problem.params``."""
-    import dataclasses
-
     params = built.problem.params
     gdims = list(ds.attrs.get("grid_keys", {}))
     updates = {}
-    for f in dataclasses.fields(params):
-        if f.metadata.get("static", False):
-            continue
-        var = f"param_{f.name}"
+    for name in _array_fields(params):
+        var = f"param_{name}"
         if var not in ds:
             raise KeyError(var)
         arr = ds[var].transpose(*gdims, "seed", ...).values
-        updates[f.name] = jnp.asarray(arr.reshape(getattr(params, f.name).shape))
+        updates[name] = jnp.asarray(arr.reshape(getattr(params, name).shape))
     return dataclasses.replace(params, **updates)
 
 

@@ -119,15 +119,21 @@ def scs_autocorrelation(g: float, taus: np.ndarray) -> np.ndarray:
 
 def decorrelation_time(g: float, level: float = 0.5) -> float:
     """First ``τ`` with ``Δ(τ) = level · Δ0`` (NaN for ``g ≤ 1``)."""
-    if scs_variance(g) == 0.0:
-        return float("nan")
     taus = np.linspace(0, 40, 8001)
-    d = scs_autocorrelation(g, taus) / scs_variance(g)
-    below = np.flatnonzero(d <= level)
+    return half_decay_time(scs_autocorrelation(g, taus), taus, level)
+
+
+def half_decay_time(delta: np.ndarray, taus: np.ndarray, level: float = 0.5) -> float:
+    """First lag at which ``Δ(τ)`` falls to ``level · Δ(0)`` (linear interpolation between grid
+    points); NaN when ``Δ(0) ≤ 0`` or it never falls that far. Used for theory and simulation."""
+    delta = np.asarray(delta, float)
+    if not np.isfinite(delta[0]) or delta[0] <= 0:
+        return float("nan")
+    below = np.flatnonzero(delta <= level * delta[0])
     if not below.size:
         return float("nan")
     i = below[0]
-    return float(np.interp(level, [d[i], d[i - 1]], [taus[i], taus[i - 1]]))
+    return float(np.interp(level * delta[0], [delta[i], delta[i - 1]], [taus[i], taus[i - 1]]))
 
 
 def ginibre_quadratic_form(a: np.ndarray, b: np.ndarray, z: complex, zp: complex, sigma: float) -> complex:
