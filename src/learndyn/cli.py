@@ -1,4 +1,4 @@
-"""The ``learndyn`` command line: list, config, run, show.
+"""The ``learndyn`` command line: list, config, run, sweep, show, analyze.
 
 User errors (bad config, bad output directory, corrupt store) print one line to stderr and exit
 with status 2, never a traceback.
@@ -80,18 +80,17 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", help="run directory [default: runs/NAME]")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="continue the run in --out")] = False,
     force: Annotated[bool, typer.Option("--force", help="replace the run in --out")] = False,
+    device: Annotated[str, typer.Option("--device", help="cpu | gpu (float32 training where the family has train.precision)")] = "cpu",
 ) -> None:
     """Train all seeds, integrate the theory, write results.zarr, figures, report.html, summary.json."""
-    from .experiments import resolve_spec
     from .experiments import run as run_experiment
+    from .sweep import use_device
 
-    if seeds is not None and seeds < 1:
-        _fail(f"--seeds: must be ≥ 1 (got {seeds})")
-    spec = resolve_spec(name, set_, seeds=seeds)
+    spec, _ = _resolve(name, set_, seeds, device)
     out = out or Path("runs") / spec.experiment
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("steps"), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=False) as bar:
+    with use_device(device), Progress(*columns, console=err_console, transient=False) as bar:
         task = bar.add_task(spec.experiment, total=spec.train.steps)
         ds = run_experiment(
             spec, out, resume=resume, force=force,
@@ -105,6 +104,74 @@ def run(
     out_console.print(f"report:  {out / 'report.html'}")
 
 
+@app.command("sweep")
+@_guard
+def sweep(
+    name: Annotated[str, typer.Argument(help="experiment name or spec .toml file")],
+    grid: Annotated[list[str], typer.Option("--grid", help="key=v1,v2,... sweep coordinate (repeatable)")] = [],  # noqa: B006
+    set_: Annotated[list[str], typer.Option("--set", help="dotted.key=value override (repeatable)")] = [],  # noqa: B006
+    seeds: Annotated[int | None, typer.Option("--seeds", help="seeds per grid point")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="sweep directory [default: runs/NAME-sweep]")] = None,
+    scheduler: Annotated[str, typer.Option("--scheduler", help="local (Dask LocalCluster) | serial | tcp://host:port")] = "local",
+    workers: Annotated[int | None, typer.Option("--workers", help="LocalCluster worker processes [default: cores/2]")] = None,
+    max_networks: Annotated[int, typer.Option("--max-networks", help="networks per compiled chunk")] = 1024,
+    device: Annotated[str, typer.Option("--device", help="cpu | gpu")] = "cpu",
+    resume: Annotated[bool, typer.Option("--resume", help="continue the sweep in --out")] = False,
+    force: Annotated[bool, typer.Option("--force", help="replace the sweep in --out")] = False,
+) -> None:
+    """Run a grid of configurations as one result set (vmapped where shapes agree, Dask otherwise)."""
+    from .sweep import sweep as run_sweep
+
+    spec, grids = _resolve(name, set_, seeds, device, grid=grid)
+    if workers is not None and workers < 1:
+        _fail(f"--workers: must be ≥ 1 (got {workers})")
+    out = out or Path("runs") / f"{spec.experiment}-sweep"
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("chunks"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=False) as bar:
+        task = bar.add_task(f"sweep {spec.experiment}", total=None)
+        ds = run_sweep(
+            spec, grids, out, max_networks=max_networks, scheduler=scheduler,
+            workers=workers, device=device, resume=resume, force=force,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            warn=lambda msg: err_console.print(f"[yellow]warning:[/] {msg}", highlight=False),
+        )
+    _print_sweep(ds)
+    out_console.print(f"results: {out / 'results.zarr'}")
+    out_console.print(f"figures: {out / 'figures'}")
+    out_console.print(f"report:  {out / 'report.html'}")
+
+
+def _resolve(name: str, set_: list[str], seeds: int | None, device: str, grid: list[str] | None = None):
+    """Spec (and parsed grids) with the device's defaults: on a GPU, families with a
+    ``train.precision`` key train in float32 unless ``--set train.precision=...`` says otherwise."""
+    from .config import SPEC_TYPES, known_keys
+    from .experiments import resolve_spec
+    from .sweep import parse_grid
+
+    if seeds is not None and seeds < 1:
+        _fail(f"--seeds: must be ≥ 1 (got {seeds})")
+    if device not in ("cpu", "gpu"):
+        _fail(f"--device: {device!r} is not one of 'cpu', 'gpu'")
+    spec = resolve_spec(name, set_, seeds=seeds)
+    given = {item.partition("=")[0].strip() for item in set_}
+    if (device == "gpu" and "train.precision" not in given
+            and "train.precision" in known_keys(SPEC_TYPES[spec.family])):
+        spec = resolve_spec(name, [*set_, "train.precision=float32"], seeds=seeds)
+    return spec, parse_grid(grid or [])
+
+
+def _print_sweep(ds) -> None:
+    status = ds["point_status"]
+    done = int((status == "done").sum())
+    cols = ["grid key", "dim", "values"]
+    rows = [[k, d, ", ".join(str(v) for v in ds[d].values.tolist())] for d, k in ds.attrs["grid_keys"].items()]
+    _print_table(f"sweep {ds.attrs.get('experiment')}: {done} of {status.size} grid points done "
+                 f"({'complete' if ds.attrs.get('complete') else 'incomplete'})", cols, rows)
+    for cid, err in (ds.attrs.get("sweep", {}).get("failed") or {}).items():
+        err_console.print(f"[red]failed[/] chunk {cid}: {err}", highlight=False)
+
+
 @app.command("show")
 @_guard
 def show(path: Annotated[Path, typer.Argument(help="run directory")]) -> None:
@@ -112,6 +179,9 @@ def show(path: Annotated[Path, typer.Argument(help="run directory")]) -> None:
     from .experiments import load_run
 
     ds = load_run(path)
+    if "point_status" in ds:
+        _print_sweep(ds)
+        return
     _print_headline(ds)
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 import xarray as xr
 
 
-def write_report(path: Path, ds: xr.Dataset, figures: list[Path]) -> Path:
-    """Write ``report.html`` (self-contained: figures are base64 PNGs)."""
+def write_report(path: Path, ds: xr.Dataset, figures: list[Path],
+                 table: tuple[list[str], list[list[str]]] | None = None) -> Path:
+    """Write ``report.html`` (self-contained: figures are base64 PNGs); the headline table is the
+    family's unless ``table`` (columns, rows) is given."""
     from .experiments import headline
 
-    cols, rows = headline(ds)
+    cols, rows = table if table is not None else headline(ds)
     table = "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "</tr>\n"
     table += "\n".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in rows)
     imgs = "\n".join(

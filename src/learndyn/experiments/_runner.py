@@ -143,6 +143,7 @@ def run(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    finish: bool = True,
 ) -> xr.Dataset:
     """Train every network of ``spec``, integrate its theory and (with ``out``) write a run dir.
 
@@ -157,6 +158,7 @@ def run(
         force: replace an existing run in ``out``.
         progress: ``progress(step, total)`` callback (steps summed over phases).
         warn: receives one-line warnings (unstable learning rates, unstable draws).
+        finish: draw the figures and the report (a sweep draws its own, once, for all chunks).
 
     Returns:
         The labelled result set (simulation and theory, same ``step`` coordinate).
@@ -178,7 +180,7 @@ def run(
                 "use the same config and --set values, or --force to start over"
             )
         if stored.attrs.get("complete"):
-            _finish(family, rundir, stored)
+            _finish(family, rundir, stored, draw=finish)
             return stored
         ckpt = rundir.read_checkpoint()
     ckpt_phase = int(ckpt.get("phase", 0)) if ckpt else -1
@@ -239,7 +241,7 @@ def run(
     if rundir is not None:
         rundir.write_dataset(ds)
         rundir.remove_checkpoint()
-        _finish(family, rundir, ds)
+        _finish(family, rundir, ds, draw=finish)
     return ds
 
 
@@ -254,10 +256,12 @@ def summary_dict(ds: xr.Dataset) -> dict:
             **s}
 
 
-def _finish(family: ModuleType, rundir: RunDir, ds: xr.Dataset) -> None:
+def _finish(family: ModuleType, rundir: RunDir, ds: xr.Dataset, draw: bool = True) -> None:
     from ..report import write_report
 
     rundir.write_json("summary.json", summary_dict(ds))
+    if not draw:
+        return
     paths = family.figures(ds, rundir.path / "figures")
     write_report(rundir.path / "report.html", ds, paths)
 

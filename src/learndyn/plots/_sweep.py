@@ -63,3 +63,72 @@ def rich_lazy_summary(ds: xr.Dataset, *, dim: str = "sigma", title: str = ""):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+_HEADLINE = ("loss", "test_loss", "final_test_loss", "train_loss", "task_loss")
+
+
+def headline_variable(ds: xr.Dataset) -> str | None:
+    """The first loss-like variable whose dims are grid keys, ``seed`` and ``step`` only."""
+    allowed = set(ds.attrs.get("grid_keys", {})) | {"seed", "step"}
+    for name in _HEADLINE:
+        if name in ds and "seed" in ds[name].dims and set(ds[name].dims) <= allowed:
+            return name
+    return None
+
+
+def final_values(da: xr.DataArray) -> xr.DataArray:
+    """The last finite record along ``step`` per network (a chunk with fewer steps ends earlier)."""
+    if "step" not in da.dims:
+        return da
+    finite = np.isfinite(da)
+    last = (finite * np.arange(da.sizes["step"])).max("step")
+    return da.isel(step=last).where(finite.any("step"))
+
+
+def sweep_overview(ds: xr.Dataset, path):
+    """Final loss (mean over seeds, last recorded step) over the sweep grid: a heat map over the
+    first two grid keys (log colour scale), or a line over one; grey hatching where a point failed.
+    Returns ``None`` when the result set has no loss-like variable."""
+    from matplotlib.colors import LogNorm
+    from matplotlib.patches import Rectangle
+
+    from ._style import save_figure
+
+    name = headline_variable(ds)
+    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
+    if name is None or not gdims:
+        return None
+    da = final_values(ds[name])
+    final = da.mean("seed", skipna=True)
+    rest = gdims[2:]
+    if rest:  # further keys: their first value, said in the title
+        final = final.isel({d: 0 for d in rest})
+    fig, ax = figure(1, 1, figsize=(6.5, 4.8))
+    if len(gdims) == 1:
+        x = ds[gdims[0]].values
+        ax.plot(range(len(x)), final.values, "-o", color=THEORY, label="mean over seeds")
+        per_seed = da.transpose(gdims[0], "seed").values
+        for s in range(per_seed.shape[1]):
+            ax.plot(range(len(x)), per_seed[:, s], "o", color="gray", alpha=0.4, ms=3)
+        ax.set_xticks(range(len(x)), [f"{v:g}" if isinstance(v, float) else str(v) for v in x])
+        ax.set_xlabel(gdims[0])
+        ax.set_ylabel(f"final {name}")
+        if np.nanmin(final.values) > 0:
+            ax.set_yscale("log")
+    else:
+        z = final.transpose(gdims[0], gdims[1]).values.astype(float)
+        pos = z[np.isfinite(z) & (z > 0)]
+        norm = LogNorm(pos.min(), pos.max()) if pos.size and pos.max() > pos.min() else None
+        im = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis", norm=norm)
+        fig.colorbar(im, ax=ax, label=f"final {name} (mean over seeds)")
+        for axis, d in ((ax.set_yticks, gdims[0]), (ax.set_xticks, gdims[1])):
+            vals = ds[d].values
+            axis(range(len(vals)), [f"{v:g}" if isinstance(v, float) else str(v) for v in vals])
+        ax.set_ylabel(gdims[0])
+        ax.set_xlabel(gdims[1])
+        for i, j in zip(*np.nonzero(~np.isfinite(z)), strict=True):
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="xx", color="gray"))
+    extra = ", ".join(f"{d} = {ds[d].values[0]}" for d in rest)
+    ax.set_title(f"{ds.attrs.get('experiment', '')}: sweep" + (f" ({extra})" if extra else ""))
+    return save_figure(fig, path)
