@@ -24,6 +24,8 @@ from learndyn.results import package_versions
 from learndyn.training import init_state
 from learndyn.training._trainer import _make_advance
 
+from _results import write_section  # noqa: E402  (benchmarks/ is the script's directory)
+
 HERE = Path(__file__).parent
 
 NOTES = [
@@ -79,12 +81,8 @@ def main() -> None:
                   flush=True)
     v = package_versions()
     lines = [
-        "# Benchmarks",
-        "",
         "Written by `python benchmarks/bench_integrate.py` (`make bench`). Times are medians over "
         "repeats after compilation; a *step* is one gradient step of every network in the batch.",
-        "",
-        "## integrate: exact vs sampled engine, N = 100",
         "",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}; "
         f"JAX devices: {', '.join(str(d) for d in jax.devices())}",
@@ -106,8 +104,7 @@ def main() -> None:
     lines += ["", f"exact / sampled speed ratio at 1 seed: {ex[1]['steps_per_s'] / sa[1]['steps_per_s']:.0f}×; "
               f"at 64 seeds: {ex[64]['steps_per_s'] / sa[64]['steps_per_s']:.0f}×.", ""]
     lines += NOTES
-    (HERE / "RESULTS.md").write_text("\n".join(lines))
-    print(f"wrote {HERE / 'RESULTS.md'}")
+    print(f"wrote {write_section('integrate: exact vs sampled engine, N = 100', lines)}")
 
 
 if __name__ == "__main__":

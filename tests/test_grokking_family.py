@@ -124,3 +124,14 @@ def test_boundary_estimate_rule():
     acc = np.array([[0.0, 0.0, 0.0], [0.99, 0.0, 0.0], [0.0, 0.1, 0.2], [0.96, 0.97, 0.2], [1.0, 1.0, 1.0]])
     assert boundary_estimate(acc, p) == 0.4  # the lucky seed at 0.2 does not count: 0.3 fails
     assert np.isnan(boundary_estimate(np.zeros((5, 3)), p))
+
+
+def test_float32_training_tracks_float64():
+    """``train.precision = 'float32'`` (the GPU default) trains in float32 end to end — weight
+    decay included — and follows the float64 run closely over the first epochs."""
+    base = SMALL[:-2] + ["train.steps=20", "record.points=3", "model.width=64"]
+    runs = {p: learndyn.run(learndyn.resolve_spec("grokking", base + [f"train.precision='{p}'"], seeds=1))
+            for p in ("float64", "float32")}
+    a, b = runs["float64"]["train_loss"].values, runs["float32"]["train_loss"].values
+    np.testing.assert_allclose(b, a, rtol=1e-3)
+    assert not np.allclose(a, b, rtol=1e-12, atol=0)  # really a different precision

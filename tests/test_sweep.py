@@ -155,3 +155,18 @@ def test_sweep_cli_bad_input_is_one_line(tmp_path):
     (tmp_path / "e" / "mine.txt").write_text("keep")
     assert "not a learndyn run" in call("--grid", "train.lr=0.1", "--out", tmp_path / "e")
     assert (tmp_path / "e" / "mine.txt").read_text() == "keep"
+
+
+@pytest.mark.parametrize("experiment,overrides", [("integrate-leaky", SMALL), (
+    "closed-loop-nonlinear", ["model.n=8", "train.batch=4", "train.steps=6", "record.points=3", "train.horizon=5",
+                              "record.snapshots=0"])])
+def test_vector_width_loops_networks_with_the_same_numbers(experiment, overrides):
+    """``vector_width`` (networks vmapped together; the rest looped in one program) changes the
+    schedule, not the result."""
+    spec = learndyn.resolve_spec(experiment, overrides, seeds=4)
+    full = run(spec)
+    looped = run(spec.model_copy(update={"vector_width": 1}))
+    pairs = run(spec.model_copy(update={"vector_width": 3}))  # 4 = 3 + 1: a ragged last block
+    name = "loss" if "loss" in full else "test_loss"
+    for other in (looped, pairs):
+        np.testing.assert_allclose(other[name].values, full[name].values, rtol=1e-10, atol=1e-14)

@@ -51,6 +51,9 @@ class BaseSpec(Strict):
         description="sweep coordinates, e.g. {'model.sigma' = [0.0, 0.5]}; vmapped together",
     )
     record: Record = Field(default_factory=Record)
+    vector_width: int | None = Field(
+        None, ge=1, description="networks vmapped together in one training step; the rest are looped "
+                                "inside the same compiled program (None: all networks vmapped)")
 
 
 # ----------------------------------------------------------------------------- integrate family
@@ -437,6 +440,8 @@ class GrokkingTrain(Strict):
     weight_decay: float = Field(2e-4, ge=0, description="coupled L2 (adam, sgd), decoupled (adamw, Muon's W)")
     steps: int = Field(1000, ge=1, le=10_000_000, description="epochs (full-batch steps)")
     diagnostics_every: int = Field(100, ge=1, description="epochs between Fourier diagnostics")
+    precision: Literal["float64", "float32"] = Field(
+        "float64", description="training arithmetic (Fourier diagnostics are always float64)")
 
 
 class GrokkingSpec(BaseSpec):
@@ -615,7 +620,7 @@ STRUCTURAL_KEYS = {"model.n", "task.kind", "train.method", "train.steps", "train
                    "train.level", "train.loss", "task.test_lengths", "task.target",
                    "task.modulus", "task.group", "task.moduli", "model.width", "model.activation",
                    "train.diagnostics_every", "activation", "full_table", "model.rank", "train.test_batch",
-                   "record.snapshots", "train.units", "train.max_lag", "train.burn"}
+                   "record.snapshots", "train.units", "train.max_lag", "train.burn", "vector_width"}
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -6,6 +6,7 @@ the training problem, label records, compute the theory, summarise and draw.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -190,6 +191,8 @@ def run(
     offset = 0
     for index, (phase, total) in enumerate(phases):
         built = family.build(spec, record_steps=None, phase=phase, previous=done[-1] if done else None)
+        if spec.vector_width is not None:
+            built.problem = dataclasses.replace(built.problem, vector_width=spec.vector_width)
         if index < ckpt_phase:  # finished before the checkpoint: restore, do not retrain
             prefix = f"p{index}_"
             sub = {k[len(prefix):]: v for k, v in ckpt.items() if k.startswith(prefix)}

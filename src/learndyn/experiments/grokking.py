@@ -102,7 +102,8 @@ def loss_and_residual(net, pairs, labels, mask, m: int, act: str, loss: str, bet
     * ``ce``: mean softmax cross-entropy; ``R = Y − softmax(O)``.
     ``G_F`` carries no 1/n or 2 (learndyn formulation)."""
     o = outputs(net, pairs, act, beta)
-    y = jax.nn.one_hot(labels, m)
+    y = jax.nn.one_hot(labels, m, dtype=o.dtype)
+    mask = mask.astype(o.dtype)
     n = jnp.sum(mask)
     wmask = mask[:, None]
     if loss == "mse_class":
@@ -157,10 +158,13 @@ def build(spec: GrokkingSpec, *, record_steps=None, phase: str = "main", previou
         return loss_and_residual(net, d.train_pairs, d.train_labels, d.train_mask, m, act, loss,
                                  d.output_scale)[0]
 
-    problem = Problem(params=stack_networks(nets), data=stack_networks(datas), lr=jnp.asarray(lrs, float),
+    dtype = jnp.dtype(spec.train.precision)
+    nets = [jax.tree.map(lambda x: x.astype(dtype), n) for n in nets]
+    datas = [eqx.tree_at(lambda d: d.output_scale, d, np.asarray(d.output_scale, dtype)) for d in datas]
+    problem = Problem(params=stack_networks(nets), data=stack_networks(datas), lr=jnp.asarray(lrs, dtype),
                       keys=jr.split(jr.key(spec.seed), len(lrs)), engine=gradient_engine(objective),
                       optimizer=_OPTIMIZER[spec.train.optimizer],
-                      hyper={"weight_decay": jnp.asarray(decays, float)})
+                      hyper={"weight_decay": jnp.asarray(decays, dtype)})
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
     dims = grid_dims(spec, _RESERVED)
     built = Built(spec, phase, problem, list(steps), dims, {d: list(spec.grid[k]) for d, k in dims.items()},
@@ -192,7 +196,7 @@ def _make_observer(built: Built):
         n = out["gf_norm"].shape[0]
         fc, cov, kab = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         if state.step % every == 0 or state.step == last:
-            w, v = np.asarray(state.params.w), np.asarray(state.params.v)
+            w, v = np.asarray(state.params.w, np.float64), np.asarray(state.params.v, np.float64)
             for i in range(n):
                 diag = theory.fourier_diagnostics(w[i], v[i], built.projectors)
                 fc[i], cov[i], kab[i] = (diag["fourier_concentration"], diag["frequencies_covered"],

@@ -122,6 +122,7 @@ def init_with_rate(opt: optax.GradientTransformation, params, lr, hyper: dict | 
     hyper-parameters (e.g. ``weight_decay``) from ``hyper`` (one network)."""
     state = opt.init(params)
     state.hyperparams["learning_rate"] = jnp.asarray(lr, dtype=jnp.result_type(float))
-    for key, value in (hyper or {}).items():
-        state.hyperparams[key] = jnp.asarray(value, dtype=jnp.result_type(float))
+    dtype = jnp.result_type(*jax.tree.leaves(params)) if jax.tree.leaves(params) else float
+    for key, value in (hyper or {}).items():  # in the parameters' precision: a float64 decay
+        state.hyperparams[key] = jnp.asarray(value, dtype=dtype)  # would promote float32 moments
     return state

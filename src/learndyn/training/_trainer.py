@@ -55,6 +55,7 @@ class Problem:
     optimizer: str = "sgd"
     clip: float | None = None
     hyper: Any = None  # dict name -> (net,) extra injected hyper-parameters (weight_decay)
+    vector_width: int | None = None  # networks vmapped together; the rest in a loop (None: all)
 
     @property
     def n_networks(self) -> int:
@@ -99,7 +100,13 @@ def _make_advance(problem: Problem):
         div_step = jnp.where(bad & ~diverged, step, div_step)
         return params, opt_state, bad, div_step
 
-    batched = jax.vmap(one_step, in_axes=(0, 0, 0, 0, 0, 0, None))
+    width = problem.vector_width
+    if width is None or width >= problem.n_networks:
+        batched = jax.vmap(one_step, in_axes=(0, 0, 0, 0, 0, 0, None))
+    else:  # vmapped blocks of `width` networks, one block after another, in one program
+
+        def batched(p, s, d, ds, data, keys, step):
+            return jax.lax.map(lambda a: one_step(*a, step), (p, s, d, ds, data, keys), batch_size=width)
 
     @jax.jit
     def advance(params, opt_state, diverged, div_step, start, n_steps):
