@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench bench-reference install clean
+.PHONY: demo test test-slow bench bench-scale bench-reference install clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -29,6 +29,10 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_integrate.py
+
+DEVICE ?= cpu
+bench-scale: $(STAMP)
+	$(PY) benchmarks/bench_scale.py --device $(DEVICE)
 
 # side by side with the reference implementation of Ger & Barak: needs a local snapshot of
 # github:yoavger/closed_loop_rnn_learning_dynamics (REFERENCE_REPO) and a Python with torch

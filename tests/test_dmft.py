@@ -76,3 +76,65 @@ def test_rank_one_outlier_and_resolvent_identity():
         vals.append(np.vdot(ra, rb))
     pred = dmft.ginibre_quadratic_form(a, b, z, zp, sigma)
     assert abs(np.mean(vals) - pred) < 3 / np.sqrt(n)
+
+
+# ----------------------------------------------------------------------------- part 2: rank one + bulk
+
+
+def test_rank_one_mean_field_solves_its_equations():
+    from learndyn.theory.dmft import gaussian_mean, rank_one_mean_field
+
+    for g, overlap in ((0.5, 2.0), (1.5, 3.0), (0.0, 1.5)):
+        th = rank_one_mean_field(g, overlap)
+        d, d0, k = th["delta"], th["delta0"], th["kappa"]
+        assert abs(overlap * gaussian_mean(lambda x: 1 - np.tanh(x) ** 2, d) - 1) < 1e-10
+        assert abs(d0 - g**2 * gaussian_mean(lambda x: np.tanh(x) ** 2, d)) < 1e-10
+        assert abs(k**2 + d0 - d) < 1e-10 and th["stable"]
+    assert rank_one_mean_field(0.5, 0.9)["kappa"] == 0.0  # σ_mn ≤ 1: only the trivial state
+    ks = [rank_one_mean_field(0.5, ov)["kappa"] for ov in (1.2, 2.0, 3.0)]
+    assert ks[0] < ks[1] < ks[2]
+    # at g = 0 the bulk vanishes: κ solves κ = σ_mn ⟨φ'(κ m)⟩ with Δ = κ², a 1-D check
+    th = rank_one_mean_field(0.0, 2.0)
+    assert th["delta0"] == 0.0 and abs(th["kappa"] ** 2 - th["delta"]) < 1e-12
+
+
+@pytest.mark.parametrize("g,overlap", [(0.5, 2.0), (1.5, 3.0)])
+def test_rank_one_kappa_matches_simulation(g, overlap):
+    """κ* of the mean field against relaxed networks (N = 1000, 3 draws, both signs)."""
+    from learndyn.theory.dmft import rank_one_mean_field, rank_one_network, relax_rank_one
+
+    n = 1000
+    kappa = rank_one_mean_field(g, overlap)["kappa"]
+    got = []
+    for seed in range(3):
+        W, m, nv = rank_one_network(seed, n, g, overlap)
+        for sign in (1, -1):
+            x = relax_rank_one(W, sign * m)
+            assert np.linalg.norm(-x + W @ np.tanh(x)) < 1e-8  # a fixed point, not chaos
+            got.append(sign * nv @ np.tanh(x) / n)
+    assert abs(np.mean(got) / kappa - 1) < 0.05, (np.mean(got), kappa)
+    assert max(abs(k / kappa - 1) for k in got) < 0.1
+
+
+def test_finder_locates_the_predicted_rank_one_states():
+    """The fixed-point finder, started near 0 and near ±m, finds the two stable states at
+    κ ≈ ±κ* (within 5 %) and the unstable origin."""
+    import jax.numpy as jnp
+
+    from learndyn.analysis import find_fixed_points
+    from learndyn.theory.dmft import rank_one_mean_field, rank_one_network
+
+    n, g, overlap = 300, 0.5, 2.0
+    W, m, nv = rank_one_network(3, n, g, overlap)
+    rng = np.random.default_rng(0)
+    x0 = np.concatenate([0.5 * s * m[None] + 0.3 * rng.standard_normal((4, n)) for s in (-1, 1)]
+                        + [0.05 * rng.standard_normal((2, n))])
+    fp = find_fixed_points(lambda w, x: -x + w @ jnp.tanh(x), jnp.asarray(W), jnp.asarray(x0), opt_steps=300)
+    fixed = fp.x[fp.fixed]
+    kappas = np.tanh(fixed) @ nv / n
+    kappa = rank_one_mean_field(g, overlap)["kappa"]
+    stable = np.sort(kappas[fp.stable[fp.fixed]])
+    assert len(stable) == 2 and np.all(np.abs(np.abs(stable) / kappa - 1) < 0.05), (stable, kappa)
+    assert stable[0] < 0 < stable[1]
+    origin = fixed[np.argmin(np.linalg.norm(fixed, axis=1))]
+    assert np.linalg.norm(origin) < 1e-6 and not fp.stable[fp.fixed][np.argmin(np.linalg.norm(fixed, axis=1))]

@@ -42,3 +42,33 @@ def test_outlier_and_resolvent_at_n2000():
         assert abs(np.mean(outliers) - dmft.rank_one_outlier(theta, u, v, sigma)) < 0.02, outliers
         pred = [dmft.ginibre_quadratic_form(a, b, z, zp, sigma) for z, zp in points]
         assert np.all(np.abs(np.mean(forms, 0) - pred) < 3 / np.sqrt(n)), (np.mean(forms, 0), pred)
+
+
+@pytest.mark.parametrize("g,overlap", [(0.5, 2.0), (1.5, 3.0)])
+def test_rank_one_kappa_and_finder_at_n2000(g, overlap):
+    """Acceptance 2: κ* of the rank-one + bulk mean field against relaxed networks (N = 2000,
+    8 draws, both signs: mean within 5 %) and the fixed-point finder's stable states (within 5 %)."""
+    import jax.numpy as jnp
+
+    from learndyn.analysis import find_fixed_points
+    from learndyn.theory.dmft import rank_one_mean_field, rank_one_network, relax_rank_one
+
+    n = 2000
+    th = rank_one_mean_field(g, overlap)
+    kappa = th["kappa"]
+    got = []
+    for seed in range(8):
+        W, m, nv = rank_one_network(100 + seed, n, g, overlap)
+        for sign in (1, -1):
+            x = relax_rank_one(W, sign * m)
+            assert np.linalg.norm(-x + W @ np.tanh(x)) < 1e-8
+            got.append(sign * nv @ np.tanh(x) / n)
+    print(f"g={g} overlap={overlap}: κ* = {kappa:.4f}; simulated mean {np.mean(got):.4f} "
+          f"(min {min(got):.4f}, max {max(got):.4f}); bulk radius {th['bulk_radius']:.3f}")
+    assert abs(np.mean(got) / kappa - 1) < 0.05
+    rng = np.random.default_rng(0)
+    x0 = np.concatenate([0.5 * s * m[None] + 0.3 * rng.standard_normal((2, n)) for s in (-1, 1)])
+    fp = find_fixed_points(lambda w, x: -x + w @ jnp.tanh(x), jnp.asarray(W), jnp.asarray(x0), opt_steps=200)
+    stable = np.sort(np.tanh(fp.x[fp.fixed & fp.stable]) @ nv / n)
+    print(f"finder: stable states at κ = {stable}")
+    assert len(stable) == 2 and np.all(np.abs(np.abs(stable) / kappa - 1) < 0.05)

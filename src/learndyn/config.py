@@ -53,7 +53,8 @@ class BaseSpec(Strict):
     record: Record = Field(default_factory=Record)
     vector_width: int | None = Field(
         None, ge=1, description="networks vmapped together in one training step; the rest are looped "
-                                "inside the same compiled program (None: all networks vmapped)")
+                                "inside the same compiled program (None: learndyn's default — all "
+                                "vmapped on a GPU, looped one by one on a CPU when a step costs ≥ 1e6 FLOPs)")
 
 
 # ----------------------------------------------------------------------------- integrate family

@@ -23,6 +23,7 @@ from ..config import BaseSpec, to_toml
 from ..errors import OutputError
 from ..results import RunDir, package_versions
 from ..training import init_state, state_from_leaves, state_leaves, train, write_points
+from ..training._flops import auto_vector_width
 from . import closed_loop, closed_loop_surrogate, dmft, grokking, grokking_energy, integrate, lrnn, task_rnn
 from ._networks import label_networks
 
@@ -191,8 +192,9 @@ def run(
     offset = 0
     for index, (phase, total) in enumerate(phases):
         built = family.build(spec, record_steps=None, phase=phase, previous=done[-1] if done else None)
-        if spec.vector_width is not None:
-            built.problem = dataclasses.replace(built.problem, vector_width=spec.vector_width)
+        width = spec.vector_width if spec.vector_width is not None else auto_vector_width(built.problem)
+        if width is not None:
+            built.problem = dataclasses.replace(built.problem, vector_width=width)
         if index < ckpt_phase:  # finished before the checkpoint: restore, do not retrain
             prefix = f"p{index}_"
             sub = {k[len(prefix):]: v for k, v in ckpt.items() if k.startswith(prefix)}

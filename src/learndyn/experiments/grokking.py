@@ -344,10 +344,12 @@ def figures(ds: xr.Dataset, outdir) -> list:
     if not ds.sizes.get("step", 0) or "test_accuracy" not in ds:
         return []
     title = f"{ds.attrs.get('experiment', 'grokking')} — {ds.attrs.get('group', '')} — {LABEL}"
+    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
+    if "train_fraction" in gdims and "modulus" in gdims:  # a sweep over M: the phase diagram
+        return [save_figure(plots.phase_diagram([ds], title=title), outdir / "phase_diagram.png")]
     paths = [save_figure(plots.accuracy_and_gf(ds, title=title), outdir / "accuracy.png")]
     if "top_unit_power" in ds:
         paths.append(save_figure(plots.unit_spectra(ds, title=title), outdir / "unit_spectra.png"))
-    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
     if "train_fraction" in gdims:
         paths.append(save_figure(plots.boundary(ds, title=title), outdir / "boundary.png"))
     return paths

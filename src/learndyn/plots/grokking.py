@@ -105,3 +105,47 @@ def unit_spectra(ds: xr.Dataset, *, title: str):
     fig.colorbar(im, ax=axes[0, -1], label="share of the unit's power")
     fig.suptitle(title, fontsize=10)
     return fig
+
+
+def phase_diagram(datasets: list[xr.Dataset], *, title: str = ""):
+    """Memorisation / generalisation phase diagram over (M, p) (science/grokking.md §3.3): one
+    marker per (M, p) cell coloured by the mean final test accuracy over seeds, ``p̂_c(M)`` per
+    M (red), and ``p_c = 2.7482 ln M/M`` with its factor-1.5 band. ``datasets``: grokking-boundary
+    result sets, one per M, or one sweep result set with a ``modulus`` dimension."""
+    from matplotlib.colors import Normalize
+
+    cells = []
+    for ds in datasets:
+        if "modulus" in ds.dims:
+            cells += [ds.sel(modulus=m) for m in ds["modulus"].values]
+        else:
+            cells.append(ds)
+    fig, ax = figure(figsize=(7, 4.8))
+    norm = Normalize(0, 1)
+    ms = []
+    for ds in cells:
+        m = int(ds.attrs.get("group_order") or ds["modulus"].item())
+        ms.append(m)
+        last = ds["test_accuracy"].isel(step=-1)
+        p = ds["train_fraction"].values
+        acc = last.transpose("train_fraction", "seed").values
+        mean = np.nanmean(acc, axis=1)
+        sc = ax.scatter(np.full(len(p), m), p, c=mean, cmap="RdYlBu_r", norm=norm, s=140, edgecolors="k", zorder=3)
+        order = np.argsort(p)
+        p_hat = boundary_estimate(acc[order], p[order])
+        if np.isfinite(p_hat):
+            ax.plot([m - 2.5, m + 2.5], [p_hat, p_hat], color="tab:red", lw=2.5, zorder=4)
+    grid = np.linspace(max(min(ms) - 8, 5), max(ms) + 12, 200)
+    pc = 2.7482 * np.log(grid) / grid
+    ax.plot(grid, pc, color=THEORY, lw=1.5, label="p_c = 2.7482 ln M / M")
+    ax.fill_between(grid, pc / 1.5, pc * 1.5, color="gray", alpha=0.15, label="factor 1.5")
+    ax.plot([], [], color="tab:red", lw=2.5, label="p̂_c (≥ half the seeds ≥ 0.95, all larger p)")
+    ax.set_yscale("log")
+    ax.set(xlabel="group order M", ylabel="train fraction p")
+    ax.set_xticks(sorted(set(ms)))
+    fig.colorbar(sc, ax=ax, label="final test accuracy (mean over seeds)")
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig

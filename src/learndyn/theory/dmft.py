@@ -147,3 +147,82 @@ def rank_one_outlier(theta: float, u: np.ndarray, v: np.ndarray, sigma: float) -
     determinant condition ``1 = θ vᵀ(z − σJ)^{-1}u → θ (v·u)/z``)."""
     z = theta * float(np.dot(v, u))
     return z if abs(z) > sigma else None
+
+
+# ----------------------------------------------------------------------------- part 2: rank one + bulk
+
+
+def rank_one_mean_field(g: float, overlap: float, m_variance: float = 1.0) -> dict[str, float | bool]:
+    r"""Static mean field of ``ẋ = −x + (gJ + m nᵀ/N) tanh(x)`` (Mastrogiuseppe & Ostojic 2018
+    style; learndyn formulation).
+
+    With ``m_i ~ N(0, σ_m²)`` and ``n`` correlated with ``m`` (``σ_mn = ⟨m_i n_i⟩``, the
+    ``overlap``), a fixed point is ``x_i = κ m_i + √Δ0 ξ_i`` with ``κ = nᵀφ(x)/N``. Stein's lemma
+    gives ``κ = σ_mn κ ⟨φ'⟩``; a non-zero ``κ`` therefore needs
+
+    .. math::  1 = σ_{mn} ⟨φ'(\sqrt{Δ} ζ)⟩, \qquad Δ_0 = g^2 ⟨φ^2(\sqrt{Δ} ζ)⟩, \qquad
+               κ^2 = (Δ - Δ_0)/σ_m^2,
+
+    (``Δ`` the total variance of ``x_i``), which has a solution pair ``±κ*`` when ``σ_mn > 1``
+    and ``Δ > Δ0``. Stability (learndyn formulation): the random bulk of the Jacobian
+    ``−1 + (gJ + m nᵀ/N) diag φ'(x)`` stays left of 0 when its radius
+    ``g √⟨φ'(x)²⟩ < 1``; along κ, the one-dimensional map ``F(κ) = σ_mn κ ⟨φ'⟩_{Δ(κ)}``
+    (``Δ0`` following κ) must have slope ``F'(κ*) < 1``. Where the bulk radius exceeds 1
+    the static solution is not the attractor (chaotic fluctuations around ±κ need the dynamic
+    DMFT, not implemented).
+
+    Returns:
+        ``kappa`` (≥ 0; ``-kappa`` is the mirror state; 0 if only the trivial state exists),
+        ``delta``, ``delta0``, ``bulk_radius``, ``slope`` (F'(κ*)), ``stable``.
+    """
+    tanh = np.tanh
+
+    def dphi(x):
+        return 1.0 - np.tanh(x) ** 2
+
+    def total_variance(kappa: float) -> float:
+        """Δ solving Δ = κ²σ_m² + g²⟨φ²⟩_Δ (a contraction for moderate g)."""
+        return brentq(lambda d: d - kappa**2 * m_variance - g**2 * gaussian_mean(lambda x: tanh(x) ** 2, d),
+                      kappa**2 * m_variance, kappa**2 * m_variance + g**2 + 1e-12)
+
+    trivial = {"kappa": 0.0, "delta": np.nan, "delta0": np.nan, "bulk_radius": np.nan, "slope": np.nan,
+               "stable": False}
+    if overlap <= 1.0:
+        return trivial
+    delta = brentq(lambda d: overlap * gaussian_mean(dphi, d) - 1.0, 1e-12, 1e4)
+    delta0 = g**2 * gaussian_mean(lambda x: tanh(x) ** 2, delta)
+    if delta <= delta0:
+        return trivial
+    kappa = float(np.sqrt((delta - delta0) / m_variance))
+
+    def F(k: float) -> float:
+        return overlap * k * gaussian_mean(dphi, total_variance(k))
+
+    h = 1e-5 * max(kappa, 1e-3)
+    slope = (F(kappa + h) - F(kappa - h)) / (2 * h)
+    radius = g * np.sqrt(gaussian_mean(lambda x: dphi(x) ** 2, delta))
+    return {"kappa": kappa, "delta": float(delta), "delta0": float(delta0), "bulk_radius": float(radius),
+            "slope": float(slope), "stable": bool(radius < 1.0 and slope < 1.0)}
+
+
+def rank_one_network(key_seed: int, n: int, g: float, overlap: float, m_variance: float = 1.0):
+    r"""A draw of ``J`` (``N(0, 1/N)``), ``m`` (Gaussian, rescaled so that ``m·m/N = σ_m²``
+    exactly) and ``n = (σ_mn/σ_m²) m + n⊥`` with ``n⊥`` Gaussian and orthogonal to ``m``, so
+    that ``m·n/N = σ_mn`` exactly (the overlap of a single draw would otherwise fluctuate by
+    ``O(1/√N)``, and ``κ*`` is steep in it); returns ``(W, m, n)`` with ``W = gJ + m nᵀ/N``."""
+    rng = np.random.default_rng(key_seed)
+    J = rng.standard_normal((n, n)) / np.sqrt(n)
+    m = rng.standard_normal(n)
+    m *= np.sqrt(m_variance * n / (m @ m))
+    perp = rng.standard_normal(n)
+    perp -= (perp @ m) / (m @ m) * m
+    nv = overlap / m_variance * m + perp
+    return g * J + np.outer(m, nv) / n, m, nv
+
+
+def relax_rank_one(W: np.ndarray, start: np.ndarray, dt: float = 0.1, steps: int = 3000) -> np.ndarray:
+    """Euler-integrate ``ẋ = −x + W tanh(x)`` from ``start`` (simulation side of part 2)."""
+    x = np.array(start, float)
+    for _ in range(steps):
+        x = x + dt * (-x + W @ np.tanh(x))
+    return x

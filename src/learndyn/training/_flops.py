@@ -96,3 +96,20 @@ def step_flops(problem) -> FlopCount:
     engine returns the gradient), the optimiser update excluded."""
     one = jax.tree.map(lambda x: x[0], (problem.params, problem.data, problem.keys))
     return count_flops(problem.engine, *one)
+
+
+#: step FLOPs above which a CPU loops over networks rather than vmapping them (see auto_vector_width)
+CPU_LOOP_FLOPS = 1e6
+
+
+def auto_vector_width(problem) -> int | None:
+    """learndyn's default schedule: ``None`` (all networks vmapped) on accelerators and for small
+    steps; ``1`` (networks looped inside the one compiled program) on a CPU when a step costs at
+    least ``CPU_LOOP_FLOPS`` — there XLA's batched matrix products run below its unbatched ones
+    (benchmarks/RESULTS.md, "scale (cpu)": vmapping 8–64 networks was 0.46–0.79× the speed of
+    looping them for every family above 10⁷ FLOPs per step)."""
+    device = jax.config.jax_default_device or jax.devices()[0]
+    platform = device if isinstance(device, str) else getattr(device, "platform", "cpu")
+    if platform != "cpu" or problem.n_networks == 1:
+        return None
+    return 1 if step_flops(problem).flops >= CPU_LOOP_FLOPS else None
