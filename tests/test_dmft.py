@@ -117,19 +117,20 @@ def test_rank_one_kappa_matches_simulation(g, overlap):
 
 
 def test_finder_locates_the_predicted_rank_one_states():
-    """The fixed-point finder, started near 0 and near ±m, finds the two stable states at
-    κ ≈ ±κ* (within 5 %) and the unstable origin."""
+    """The fixed-point finder, started (as usual) from states along short trajectories — from ±m
+    plus noise, and from near 0 — finds the two stable states at κ ≈ ±κ* (within 5 %) and the
+    unstable origin."""
     import jax.numpy as jnp
 
     from learndyn.analysis import find_fixed_points
-    from learndyn.theory.dmft import rank_one_mean_field, rank_one_network
+    from learndyn.theory.dmft import rank_one_mean_field, rank_one_network, relax_rank_one
 
     n, g, overlap = 300, 0.5, 2.0
     W, m, nv = rank_one_network(3, n, g, overlap)
     rng = np.random.default_rng(0)
-    x0 = np.concatenate([0.5 * s * m[None] + 0.3 * rng.standard_normal((4, n)) for s in (-1, 1)]
-                        + [0.05 * rng.standard_normal((2, n))])
-    fp = find_fixed_points(lambda w, x: -x + w @ jnp.tanh(x), jnp.asarray(W), jnp.asarray(x0), opt_steps=300)
+    x0 = np.stack([relax_rank_one(W, s * m + 0.3 * rng.standard_normal(n), steps=30) for s in (-1, 1)
+                   for _ in range(3)] + [0.01 * rng.standard_normal(n) for _ in range(2)])
+    fp = find_fixed_points(lambda w, x: -x + w @ jnp.tanh(x), jnp.asarray(W), jnp.asarray(x0), opt_steps=100)
     fixed = fp.x[fp.fixed]
     kappas = np.tanh(fixed) @ nv / n
     kappa = rank_one_mean_field(g, overlap)["kappa"]

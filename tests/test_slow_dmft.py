@@ -67,8 +67,9 @@ def test_rank_one_kappa_and_finder_at_n2000(g, overlap):
           f"(min {min(got):.4f}, max {max(got):.4f}); bulk radius {th['bulk_radius']:.3f}")
     assert abs(np.mean(got) / kappa - 1) < 0.05
     rng = np.random.default_rng(0)
-    x0 = np.concatenate([0.5 * s * m[None] + 0.3 * rng.standard_normal((2, n)) for s in (-1, 1)])
-    fp = find_fixed_points(lambda w, x: -x + w @ jnp.tanh(x), jnp.asarray(W), jnp.asarray(x0), opt_steps=200)
+    x0 = np.stack([relax_rank_one(W, s * m + 0.3 * rng.standard_normal(n), steps=30) for s in (-1, 1)
+                   for _ in range(2)])
+    fp = find_fixed_points(lambda w, x: -x + w @ jnp.tanh(x), jnp.asarray(W), jnp.asarray(x0), opt_steps=100)
     stable = np.sort(np.tanh(fp.x[fp.fixed & fp.stable]) @ nv / n)
     print(f"finder: stable states at κ = {stable}")
     assert len(stable) == 2 and np.all(np.abs(np.abs(stable) / kappa - 1) < 0.05)

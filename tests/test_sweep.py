@@ -76,7 +76,7 @@ def test_kill_and_resume_recomputes_nothing_finished(tmp_path):
             "--seeds", "2", "--scheduler", "serial", "--out", str(out)]
     for item in SMALL[1:]:
         args += ["--set", item]
-    env = dict(os.environ, LEARNDYN_DEBUG_PAUSE_AFTER_WRITE="2")
+    env = dict(os.environ, LEARNDYN_DEBUG_PAUSE_AFTER_WRITE="0.5")
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
@@ -158,8 +158,7 @@ def test_sweep_cli_bad_input_is_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("experiment,overrides", [("integrate-leaky", SMALL), (
-    "closed-loop-nonlinear", ["model.n=8", "train.batch=4", "train.steps=6", "record.points=3", "train.horizon=5",
-                              "record.snapshots=0"])])
+    "grokking", ["task.modulus=11", "model.width=32", "train.steps=20", "record.points=3", "record.snapshots=0"])])
 def test_vector_width_loops_networks_with_the_same_numbers(experiment, overrides):
     """``vector_width`` (networks vmapped together; the rest looped in one program) changes the
     schedule, not the result."""
@@ -167,6 +166,6 @@ def test_vector_width_loops_networks_with_the_same_numbers(experiment, overrides
     full = run(spec)
     looped = run(spec.model_copy(update={"vector_width": 1}))
     pairs = run(spec.model_copy(update={"vector_width": 3}))  # 4 = 3 + 1: a ragged last block
-    name = "loss" if "loss" in full else "test_loss"
+    name = "loss" if "loss" in full else "train_loss"
     for other in (looped, pairs):
         np.testing.assert_allclose(other[name].values, full[name].values, rtol=1e-10, atol=1e-14)
