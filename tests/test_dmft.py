@@ -1,5 +1,8 @@
 """Large-N theory (theory/dmft.py): DMFT identities, a small simulated case through the runner, and
-the Ginibre outlier / resolvent results (issue "Large-N theory", parts 1 and 3)."""
+the rank-one + bulk mean field and the Ginibre outlier / resolvent results (issue "Large-N
+theory", parts 1–3)."""
+
+import json
 
 import numpy as np
 import pytest
@@ -139,3 +142,19 @@ def test_finder_locates_the_predicted_rank_one_states():
     assert stable[0] < 0 < stable[1]
     origin = fixed[np.argmin(np.linalg.norm(fixed, axis=1))]
     assert np.linalg.norm(origin) < 1e-6 and not fp.stable[fp.fixed][np.argmin(np.linalg.norm(fixed, axis=1))]
+
+
+def test_rank_one_experiment_writes_kappa_beside_the_mean_field(tmp_path):
+    """`learndyn run dmft-rank-one` (small N): κ of every network against ±κ* in one result set,
+    seeds alternating between the two states, a κ(t) figure."""
+    spec = learndyn.resolve_spec("dmft-rank-one", ["model.n=300", "train.steps=400"], seeds=4)
+    ds = learndyn.run(spec, tmp_path / "r1")
+    for g in (0.5, 1.5):
+        k = ds["kappa_final"].sel(g=g).values
+        kstar = float(ds["kappa_theory"].sel(g=g))
+        assert np.array_equal(np.sign(k), [1, -1, 1, -1])
+        assert abs(np.abs(k).mean() / kstar - 1) < 0.05, (g, k, kstar)
+        assert bool(ds["rank_one_stable_theory"].sel(g=g))
+    assert (tmp_path / "r1" / "figures" / "kappa.png").exists()
+    summary = json.loads((tmp_path / "r1" / "summary.json").read_text())
+    assert len(summary["metrics"]["kappa"]) == 2 and len(summary["theory"]["kappa"]) == 2

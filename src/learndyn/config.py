@@ -569,10 +569,13 @@ class TaskRNNSpec(BaseSpec):
 
 
 class RandomNetworkModel(Strict):
-    """``ẋ = −x + g J tanh(x)``, ``J_ij ~ N(0, 1/N)`` (issue "Large-N theory", part 1)."""
+    """``ẋ = −x + (g J + m nᵀ/N) tanh(x)``, ``J_ij ~ N(0, 1/N)`` (issue "Large-N theory", parts 1
+    and 2; ``overlap = 0``: no structure)."""
 
     n: int = Field(2000, ge=2, le=20_000, description="units N")
     g: float = Field(1.5, ge=0, description="coupling gain g")
+    overlap: float = Field(0.0, ge=0, description="σ_mn = m·n/N of the rank-one part (0: none); "
+                                                  "m·m/N = 1; seeds alternate starting near +m and −m")
 
 
 class DMFTSimulation(Strict):

@@ -322,6 +322,16 @@ register(Experiment(
 ))
 
 
+register(Experiment(
+    "dmft-rank-one", "dmft-random",
+    "rank one + random bulk ẋ = −x + (gJ + m nᵀ/N)φ(x), overlap σ_mn = 3, g ∈ {0.5, 1.5}: the latent κ = nᵀφ(x)/N "
+    "of N = 2000 networks against the mean-field ±κ* (Mastrogiuseppe & Ostojic style)",
+    {"model": {"n": 2000, "g": 0.5, "overlap": 3.0},
+     "train": {"dt": 0.1, "steps": 1000, "burn": 0, "units": 20, "max_lag": 1.0},
+     "seeds": 8, "grid": {"model.g": [0.5, 1.5]}, "record": {"writes": 2, "snapshots": 0}},
+))
+
+
 def default_data(name: str) -> dict[str, Any]:
     """The registered defaults of ``name`` as a plain dict (before validation)."""
     if name not in REGISTRY:

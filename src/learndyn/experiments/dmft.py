@@ -27,7 +27,7 @@ from ..training import EngineOutput, Problem, TrainState
 from ._networks import label_networks, per_network
 
 LABEL = "random rate network vs DMFT (Sompolinsky, Crisanti & Sommers 1988)"
-_RESERVED = {"seed", "step", "lag", "tau", "unit"}
+_RESERVED = {"seed", "step", "lag", "tau", "unit", "time"}
 
 
 @dataclass
@@ -39,16 +39,31 @@ class Built:
     grid_dims: dict[str, str]
     grid_values: dict[str, list[float]]
     gains: np.ndarray
+    overlaps: np.ndarray
     warnings: list[str] = field(default_factory=list)
     observe: Any = None
 
 
 def _engine(x, data, key):
-    j, g = data
-    v = x - g * (j @ jnp.tanh(x))
+    j, g, m, nv = data
+    phi = jnp.tanh(x)
+    v = x - g * (j @ phi) - m * (nv @ phi) / x.shape[0]
     ok = jnp.all(jnp.isfinite(v))
     zero = jnp.zeros((), x.dtype)
     return EngineOutput(zero, v, ok, zero, jnp.zeros_like(v))
+
+
+def _structure(key, n: int, overlap: float, dtype):
+    """``m`` with ``m·m/N = 1`` and ``n = σ_mn m + n⊥`` (``n⊥ ⟂ m``): the overlap is exact in every
+    draw (theory.rank_one_network's construction; zeros when ``overlap = 0``)."""
+    if overlap == 0:
+        return jnp.zeros(n, dtype), jnp.zeros(n, dtype)
+    km, kp = jr.split(key)
+    m = jr.normal(km, (n,), dtype)
+    m = m * jnp.sqrt(n / (m @ m))
+    perp = jr.normal(kp, (n,), dtype)
+    perp = perp - (perp @ m) / (m @ m) * m
+    return m, overlap * m + perp
 
 
 def build(spec: DMFTSpec, *, record_steps=None, phase: str = "main", previous=None) -> Built:
@@ -56,25 +71,35 @@ def build(spec: DMFTSpec, *, record_steps=None, phase: str = "main", previous=No
     dtype = jnp.dtype(spec.train.precision)
     n = spec.model.n
     keys = jr.split(jr.key(spec.seed), spec.seeds)
-    js, x0s, gains = [], [], []
+    js, x0s, gains, ms, ns, overlaps = [], [], [], [], [], []
     for s in specs:
         for i in range(spec.seeds):
             kj, kx = jr.split(keys[i])
             js.append(jr.normal(kj, (n, n), dtype) / np.sqrt(n))
-            x0s.append(jr.normal(kx, (n,), dtype))
+            x0 = jr.normal(kx, (n,), dtype)
+            m, nv = _structure(jr.fold_in(kj, 1), n, s.model.overlap, dtype)
+            if s.model.overlap > 0:  # start near +m (even seeds) or −m (odd seeds): both states
+                x0 = (1 - 2 * (i % 2)) * m + 0.3 * x0
+            x0s.append(x0)
+            ms.append(m)
+            ns.append(nv)
             gains.append(s.model.g)
+            overlaps.append(s.model.overlap)
     g = jnp.asarray(gains, dtype)
-    problem = Problem(params=jnp.stack(x0s), data=(jnp.stack(js), g), lr=jnp.full(len(gains), spec.train.dt),
+    problem = Problem(params=jnp.stack(x0s), data=(jnp.stack(js), g, jnp.stack(ms), jnp.stack(ns)),
+                      lr=jnp.full(len(gains), spec.train.dt),
                       keys=jr.split(jr.key(spec.seed), len(gains)), engine=_engine, optimizer="sgd")
     tr = spec.train
     steps = record_steps or list(range(tr.burn, tr.steps + 1))
     dims = grid_dims(spec, _RESERVED)
     built = Built(spec, phase, problem, list(steps), dims, {d: list(spec.grid[k]) for d, k in dims.items()},
-                  np.asarray(gains))
+                  np.asarray(gains), np.asarray(overlaps))
     units = min(tr.units, n)
+    _, _, m_all, n_all = problem.data
+    kappa = jax.jit(lambda x: jnp.sum(n_all * jnp.tanh(x), axis=1) / n)
 
     def observe(state: TrainState) -> dict[str, np.ndarray]:
-        return {"x": np.asarray(state.params[:, :units], np.float32)}
+        return {"x": np.asarray(state.params[:, :units], np.float32), "kappa": np.asarray(kappa(state.params))}
 
     built.observe = observe
     return built
@@ -109,6 +134,11 @@ def to_dataset(phases) -> xr.Dataset:
     data: dict[str, Any] = {"diverged": _label(built, np.asarray(res.state.diverged), ())}
     coords: dict[str, Any] = {"seed": np.arange(spec.seeds),
                               **{d: np.asarray(v, float) for d, v in built.grid_values.items()}}
+    kap = np.stack([r["kappa"] for r in records], axis=1) if records else None  # (net, time)
+    if kap is not None and np.any(built.overlaps > 0):
+        data["kappa"] = _label(built, kap, ("time",))
+        data["kappa_final"] = _label(built, kap[:, -1], ())
+        coords["time"] = ("time", np.asarray(built.record_steps[: kap.shape[1]]) * spec.train.dt)
     if len(records) > max_lag + 1:
         x = np.stack([r["x"] for r in records], axis=1)  # (net, time, unit)
         ac = autocorrelation(x, max_lag)
@@ -120,7 +150,7 @@ def to_dataset(phases) -> xr.Dataset:
     if "autocorrelation" in ds:
         ds["autocorrelation"].attrs.update(long_name="Δ(τ) = ⟨x_i(t)x_i(t+τ)⟩ (units × time, after burn-in)",
                                            source="sim")
-    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(built.grid_dims))
+    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(built.grid_dims), n_units=spec.model.n)
     return ds
 
 
@@ -130,15 +160,28 @@ def theory_dataset(spec: DMFTSpec, phases, sim=None) -> xr.Dataset:
     max_lag = int(round(spec.train.max_lag / spec.train.dt))
     taus = np.arange(max_lag + 1) * spec.train.dt
     g_per_point = built.gains[:: spec.seeds]
-    ac = np.stack([theory.scs_autocorrelation(float(g), taus) for g in g_per_point])
+    ov_per_point = built.overlaps[:: spec.seeds]
+    # SCS DMFT for the unstructured network; with a rank-one part the static mean field (part 2)
+    nan = np.full(len(taus), np.nan)
+    ac = np.stack([theory.scs_autocorrelation(float(g), taus) if ov == 0 else nan
+                   for g, ov in zip(g_per_point, ov_per_point, strict=True)])
+    half = [theory.decorrelation_time(float(g)) if ov == 0 else np.nan
+            for g, ov in zip(g_per_point, ov_per_point, strict=True)]
     gshape = tuple(len(v) for v in built.grid_values.values())
     gd = tuple(built.grid_dims)
-    ds = xr.Dataset({
+    data = {
         "autocorrelation_theory": (gd + ("lag",), ac.reshape(gshape + (len(taus),))),
         "variance_theory": (gd, ac[:, 0].reshape(gshape)),
-        "decorrelation_time_theory": (gd, np.asarray([theory.decorrelation_time(float(g)) for g in g_per_point])
-                                      .reshape(gshape)),
-    }, coords={"tau": ("lag", taus), **{d: np.asarray(v, float) for d, v in built.grid_values.items()}})
+        "decorrelation_time_theory": (gd, np.asarray(half).reshape(gshape)),
+    }
+    if np.any(ov_per_point > 0):
+        mf = [theory.rank_one_mean_field(float(g), float(ov))
+              for g, ov in zip(g_per_point, ov_per_point, strict=True)]
+        data["kappa_theory"] = (gd, np.asarray([r["kappa"] for r in mf]).reshape(gshape))
+        data["rank_one_stable_theory"] = (gd, np.asarray([r["stable"] for r in mf]).reshape(gshape))
+        data["bulk_radius_theory"] = (gd, np.asarray([r["bulk_radius"] for r in mf]).reshape(gshape))
+    ds = xr.Dataset(data, coords={"tau": ("lag", taus),
+                                  **{d: np.asarray(v, float) for d, v in built.grid_values.items()}})
     for name in ds.data_vars:
         ds[name].attrs.update(source="theory", label=LABEL)
     return ds
@@ -155,15 +198,32 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         half = xr.apply_ufunc(lambda a: theory.half_decay_time(a, taus), ds["autocorrelation"],
                               input_core_dims=[["lag"]], vectorize=True)
         metrics["decorrelation_time"] = nested(half)
+    if "kappa_final" in ds:
+        metrics["kappa"] = nested(ds["kappa_final"])
     theory_out = {}
+    if "kappa_theory" in ds:
+        theory_out["kappa"] = ds["kappa_theory"].values.tolist()
+        theory_out["rank_one_stable"] = ds["rank_one_stable_theory"].values.tolist()
     if "variance_theory" in ds:
-        theory_out = {"variance": ds["variance_theory"].values.tolist(),
-                      "decorrelation_time": ds["decorrelation_time_theory"].values.tolist()}
+        theory_out.update(variance=ds["variance_theory"].values.tolist(),
+                          decorrelation_time=ds["decorrelation_time_theory"].values.tolist())
     return {"status": nested(xr.where(ds["diverged"], "diverged", "ok")), "metrics": metrics, "theory": theory_out}
 
 
 def headline_rows(ds: xr.Dataset):
     gdims = list(ds.attrs.get("grid_keys", {}))
+    if "kappa_final" in ds:  # rank one + bulk: the latent variable against the mean field
+        cols = gdims + ["seed", "status", "κ sim (final)", "κ* mean field", "stable (theory)"]
+        rows = []
+        for idx in np.ndindex(*ds["diverged"].shape):
+            ix = dict(zip(gdims + ["seed"], idx, strict=True))
+            gx = {d: ix[d] for d in gdims}
+            rows.append([f"{ds[d].values[ix[d]]:g}" for d in gdims]
+                        + [str(ix["seed"]), "diverged" if bool(ds["diverged"].isel(ix)) else "ok",
+                           f"{float(ds['kappa_final'].isel(ix)):+.4f}",
+                           f"±{float(ds['kappa_theory'].isel(gx)):.4f}",
+                           str(bool(ds["rank_one_stable_theory"].isel(gx)))])
+        return cols, rows
     cols = gdims + ["seed", "status", "Δ(0) sim", "Δ(0) DMFT", "Δ(2) sim", "Δ(2) DMFT"]
     rows: list[list[str]] = []
     if "variance" not in ds:
@@ -184,9 +244,11 @@ def figures(ds: xr.Dataset, outdir) -> list:
     from ..plots import save_figure
     from ..plots._style import THEORY, figure, seed_colors
 
+    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
+    if "kappa" in ds:
+        return [save_figure(_kappa_figure(ds, gdims), Path(outdir) / "kappa.png")]
     if "autocorrelation" not in ds:
         return []
-    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
     cells = list(np.ndindex(*[ds.sizes[d] for d in gdims])) or [()]
     fig, ax = figure(figsize=(7.5, 5))
     colors = seed_colors(len(cells))
@@ -204,3 +266,28 @@ def figures(ds: xr.Dataset, outdir) -> list:
            title=f"{ds.attrs.get('experiment', '')}: autocorrelation vs DMFT")
     ax.legend(fontsize=8)
     return [save_figure(fig, Path(outdir) / "autocorrelation.png")]
+
+
+def _kappa_figure(ds: xr.Dataset, gdims: list[str]):
+    """κ(t) = nᵀφ(x)/N of every network (one panel per grid point) with the mean-field ±κ*."""
+    from ..plots._style import THEORY, figure
+
+    cells = list(np.ndindex(*[ds.sizes[d] for d in gdims])) or [()]
+    fig, axes = figure(1, len(cells), figsize=(5.2 * len(cells), 4.2), squeeze=False)
+    t = ds["time"].values
+    for ax, idx in zip(axes[0], cells, strict=True):
+        sel = dict(zip(gdims, idx, strict=True))
+        cell = ds.isel(sel)
+        for s in range(cell.sizes["seed"]):
+            ax.plot(t, cell["kappa"].isel(seed=s).values, lw=1, alpha=0.8)
+        k = float(cell["kappa_theory"])
+        for sign in (1, -1):
+            ax.axhline(sign * k, color=THEORY, ls="--", lw=1.5, label="mean field ±κ*" if sign > 0 else None)
+        lab = ", ".join(f"{d} = {ds[d].values[sel[d]]:g}" for d in gdims)
+        stable = "stable" if bool(cell["rank_one_stable_theory"]) else "not stable (chaotic bulk)"
+        ax.set(xlabel="time (units of τ)", ylabel="κ = nᵀφ(x)/N", title=f"{lab}: {stable}")
+        ax.legend(frameon=False, fontsize=8)
+    fig.suptitle(f"{ds.attrs.get('experiment', '')}: rank one + random bulk, "
+                 f"N = {int(ds.attrs.get('n_units', 0)) or ''} ({ds.sizes['seed']} seeds)", fontsize=10)
+    fig.tight_layout()
+    return fig
