@@ -55,3 +55,24 @@ def test_check13_second_modulus():
                       .model_copy(update={"grid": {}}))
     assert int(grok_epoch(ds).isel(seed=0)) >= 0
     assert float(ds["fourier_concentration"].isel(step=-1, seed=0)) >= 0.9
+
+
+BOUNDARY_GRIDS = {23: [0.2, 0.3, 0.4, 0.5], 41: [0.15, 0.2, 0.25, 0.3, 0.4], 71: [0.1, 0.15, 0.2, 0.25]}
+
+
+def test_check14_boundary_within_band_and_decreasing():
+    """p̂_c(M) (smallest grid p where ≥ half the seeds reach 0.95 test accuracy, as do all larger
+    p) within a factor 1.5 of 2.7482 ln M/M for M ∈ {23, 41, 71}, and decreasing in M
+    (K = 2048, Adam 5e-4, 3000 epochs, 3 seeds; float32 — ≈ 1 h on 2 cores)."""
+    from learndyn.analysis import boundary_estimate
+
+    estimates = {}
+    for m, grid in BOUNDARY_GRIDS.items():
+        spec = learndyn.resolve_spec("grokking-boundary", [f"task.modulus={m}", "train.precision='float32'",
+                                                           "record.points=301"])
+        ds = learndyn.run(spec.model_copy(update={"grid": {"task.train_fraction": grid}}))
+        acc = ds["test_accuracy"].isel(step=-1).transpose("train_fraction", "seed").values
+        estimates[m] = boundary_estimate(acc, np.asarray(grid))
+        pc = 2.7482 * np.log(m) / m
+        assert pc / 1.5 <= estimates[m] <= pc * 1.5, (m, estimates[m], pc)
+    assert estimates[23] > estimates[41] > estimates[71]

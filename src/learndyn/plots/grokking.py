@@ -113,6 +113,7 @@ def phase_diagram(datasets: list[xr.Dataset], *, title: str = ""):
     M (red), and ``p_c = 2.7482 ln M/M`` with its factor-1.5 band. ``datasets``: grokking-boundary
     result sets, one per M, or one sweep result set with a ``modulus`` dimension."""
     from matplotlib.colors import Normalize
+    from matplotlib.ticker import NullFormatter
 
     cells = []
     for ds in datasets:
@@ -141,6 +142,9 @@ def phase_diagram(datasets: list[xr.Dataset], *, title: str = ""):
     ax.fill_between(grid, pc / 1.5, pc * 1.5, color="gray", alpha=0.15, label="factor 1.5")
     ax.plot([], [], color="tab:red", lw=2.5, label="p̂_c (≥ half the seeds ≥ 0.95, all larger p)")
     ax.set_yscale("log")
+    ps = sorted({float(v) for ds in cells for v in ds["train_fraction"].values})
+    ax.set_yticks(ps, [f"{v:g}" for v in ps])
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set(xlabel="group order M", ylabel="train fraction p")
     ax.set_xticks(sorted(set(ms)))
     fig.colorbar(sc, ax=ax, label="final test accuracy (mean over seeds)")
