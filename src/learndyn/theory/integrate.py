@@ -122,11 +122,11 @@ def solve_single_mode(
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(single_mode_vector_field),
         diffrax.Dopri8(),
-        t0=0.0,
-        t1=float(taus[-1]),
-        dt0=1e-3,
+        t0=jnp.asarray(0.0),  # arrays, not Python floats: diffrax's filter_jit would treat floats
+        t1=taus[-1],  # as static and recompile for every c⋆ and horizon
+        dt0=jnp.asarray(1e-3),
         y0=jnp.asarray(y0, dtype=float),
-        args=float(c_star),
+        args=jnp.asarray(c_star, dtype=float),
         saveat=diffrax.SaveAt(ts=taus),
         stepsize_controller=diffrax.PIDController(rtol=rtol, atol=rtol),
         max_steps=1_000_000,
