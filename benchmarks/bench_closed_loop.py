@@ -27,8 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).parent
-SECTION = "## closed loop vs reference"
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import write_section  # noqa: E402  (benchmarks/ holds the shared writer)
+
+SECTION = "closed loop vs reference"
 
 DRIVER = r'''
 import json, sys, time, re
@@ -116,8 +118,6 @@ def main() -> None:
 
     v = package_versions()
     lines = [
-        SECTION,
-        "",
         f"Written by `python benchmarks/bench_closed_loop.py` on {time.strftime('%Y-%m-%d')}.",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}; JAX devices: "
         + ", ".join(str(d) for d in jax.devices()),
@@ -133,21 +133,12 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for precision, seeds, nl, tr in rows:
-        for label, ref, (w, st) in ((f"non-linear closed loop, 1001 epochs", ref_nl["seconds"], nl),
+        for label, ref, (w, st) in (("non-linear closed loop, 1001 epochs", ref_nl["seconds"], nl),
                                    (f"tracking, {args.tracking_epochs} epochs", ref_tr["seconds"], tr)):
             lines.append(f"| {label} | {ref:.1f} | {precision} | {seeds} | {w:.1f} | {w / seeds:.2f} | "
                          f"{st / seeds:.2f} | {ref / (w / seeds):.1f}× | {ref / (st / seeds):.1f}× |")
     lines.append("")
-    path = HERE / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        tail = rest.split("\n## ", 1)
-        text = head + "\n".join(lines) + ("\n## " + tail[1] if len(tail) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines)
-    path.write_text(text)
-    print(f"wrote {path}")
+    print(f"wrote {write_section(SECTION, lines)}")
 
 
 if __name__ == "__main__":

@@ -11,20 +11,17 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 
 import learndyn
 from learndyn.experiments import integrate
 from learndyn.results import package_versions
-from learndyn.training import init_state
-from learndyn.training._trainer import _make_advance
 
 from _results import write_section  # noqa: E402  (benchmarks/ is the script's directory)
+from _timing import time_advance  # noqa: E402
 
 HERE = Path(__file__).parent
 
@@ -45,20 +42,7 @@ NOTES = [
 def time_engine(method: str, seeds: int, steps: int, repeats: int, n: int = 100) -> dict:
     spec = learndyn.resolve_spec("integrate-leaky", [f"model.n={n}", f"train.method='{method}'"], seeds=seeds)
     built = integrate.build(spec, record_steps=[0])
-    advance = _make_advance(built.problem)
-    st = init_state(built.problem)
-    args = (st.params, st.opt_state, st.diverged, st.diverged_step)
-    t0 = time.perf_counter()
-    out = advance(*args, jnp.asarray(0), jnp.asarray(1))
-    jax.block_until_ready(out)
-    compile_s = time.perf_counter() - t0
-    times = []
-    for r in range(repeats):
-        t0 = time.perf_counter()
-        out = advance(*args, jnp.asarray(1 + r * steps), jnp.asarray(steps))
-        jax.block_until_ready(out)
-        times.append((time.perf_counter() - t0) / steps)
-    med = statistics.median(times)
+    med, compile_s = time_advance(built.problem, steps, repeats)
     return {"method": method, "seeds": seeds, "n": n, "s_per_step": med, "steps_per_s": 1 / med,
             "network_steps_per_s": seeds / med, "compile_s": compile_s, "repeats": repeats, "steps": steps}
 

@@ -29,12 +29,11 @@ import jax.numpy as jnp
 import learndyn
 from learndyn.experiments import FAMILIES
 from learndyn.results import package_versions
-from learndyn.training import init_state
 from learndyn.training._flops import step_flops
-from learndyn.training._trainer import _make_advance
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _results import write_section  # noqa: E402
+from _timing import time_advance  # noqa: E402
 
 # (label, experiment, overrides); the first is the acceptance configuration of the scaling issue
 CASES = [
@@ -69,20 +68,9 @@ def time_case(experiment: str, overrides: list[str], networks: int, device, *, w
         phase = family.phases(spec)[0][0] if hasattr(family, "phases") else "main"
         built = family.build(spec, record_steps=[0], phase=phase)
         problem = dataclasses.replace(built.problem, vector_width=width)
-        advance = _make_advance(problem)
-        st = init_state(problem)
-        args = (st.params, st.opt_state, st.diverged, st.diverged_step)
-        t0 = time.perf_counter()
-        jax.block_until_ready(advance(*args, jnp.asarray(0), jnp.asarray(1)))
-        compile_s = time.perf_counter() - t0
-        times = []
-        for r in range(repeats):
-            t0 = time.perf_counter()
-            jax.block_until_ready(advance(*args, jnp.asarray(1 + r * steps), jnp.asarray(steps)))
-            times.append((time.perf_counter() - t0) / steps)
+        t, compile_s = time_advance(problem, steps, repeats)
     flops = step_flops(problem)
     dtype = jax.tree.leaves(problem.params)[0].dtype
-    t = statistics.median(times)
     return {"networks": networks, "s_per_step": t, "ms_per_network_step": 1e3 * t / networks,
             "flops": flops.flops, "lower_bound": flops.lower_bound, "dtype": str(dtype),
             "flop_rate": flops.flops * networks / t, "compile_s": compile_s, "width": width}

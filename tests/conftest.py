@@ -40,3 +40,33 @@ def random_direction(net: LinearRNN, key) -> LinearRNN:
     leaves, treedef = jax.tree.flatten(net)
     keys = jr.split(key, len(leaves))
     return jax.tree.unflatten(treedef, [jr.normal(k, x.shape) for k, x in zip(keys, leaves, strict=True)])
+
+
+@pytest.fixture
+def kill_when():
+    """:func:`start_and_kill_when` (a fixture, so resume tests need no import)."""
+    return start_and_kill_when
+
+
+def start_and_kill_when(args: list, env: dict, ready, what: str, timeout: float = 240.0) -> None:
+    """Start ``args`` in its own process group, wait until ``ready()`` is true, then SIGKILL the
+    group (a hard interruption for resume tests). Fails if the process ends first or ``what``
+    does not happen within ``timeout`` seconds."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen([str(a) for a in args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if ready():
+                return
+            assert proc.poll() is None, f"the process ended before {what}"
+            time.sleep(0.2)
+        raise AssertionError(f"no {what} within {timeout:.0f} s")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

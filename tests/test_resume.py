@@ -1,8 +1,6 @@
 """Issue acceptance 6: a run killed mid-way and resumed equals an uninterrupted run."""
 
 import os
-import signal
-import subprocess
 import sys
 import time
 
@@ -19,24 +17,16 @@ def _cli(*args, env=None):
     return [sys.executable, "-m", "learndyn.cli", *[str(a) for a in args]]
 
 
-def test_kill_and_resume_equals_uninterrupted(tmp_path):
+def test_kill_and_resume_equals_uninterrupted(tmp_path, kill_when):
     killed = tmp_path / "killed"
-    env = dict(os.environ, LEARNDYN_DEBUG_PAUSE_AFTER_WRITE="60")
-    proc = subprocess.Popen(_cli("run", "integrate-leaky", *ARGS, "--out", killed), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.time() + 240
-        while time.time() < deadline:  # wait for the first incremental write, then kill hard
-            if (killed / "checkpoint.npz").exists() and (killed / "results.zarr").exists():
-                time.sleep(0.5)
-                break
-            assert proc.poll() is None, "run ended before it could be killed"
-            time.sleep(0.2)
-        else:
-            raise AssertionError("no incremental write within 240 s")
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    def first_write():  # the first incremental write (then the run pauses 60 s: kill it there)
+        if (killed / "checkpoint.npz").exists() and (killed / "results.zarr").exists():
+            time.sleep(0.5)
+            return True
+        return False
+
+    kill_when(_cli("run", "integrate-leaky", *ARGS, "--out", killed),
+              dict(os.environ, LEARNDYN_DEBUG_PAUSE_AFTER_WRITE="60"), first_write, "incremental write")
     partial = learndyn.load_run(killed)
     assert not partial.attrs["complete"]
     assert 0 < partial.attrs["checkpoint_step"] < 600

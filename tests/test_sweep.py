@@ -4,10 +4,7 @@ failing points recorded, one-line errors."""
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -69,7 +66,7 @@ def test_dask_sweep_equals_points_run_one_by_one(tmp_path):
     assert summary["points"] == {"done": 12, "failed": 0, "pending": 0}
 
 
-def test_kill_and_resume_recomputes_nothing_finished(tmp_path):
+def test_kill_and_resume_recomputes_nothing_finished(tmp_path, kill_when):
     """Acceptance 2: kill a sweep after its first chunk; resuming runs only the others."""
     out = tmp_path / "sw"
     sets = [*SMALL[1:], "record.writes=3"]
@@ -77,23 +74,13 @@ def test_kill_and_resume_recomputes_nothing_finished(tmp_path):
             "--seeds", "2", "--scheduler", "serial", "--out", str(out)]
     for item in sets:
         args += ["--set", item]
-    env = dict(os.environ, LEARNDYN_DEBUG_PAUSE_AFTER_WRITE="1")
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        deadline = time.time() + 240
-        while time.time() < deadline:
-            if (out / "sweep.json").exists():
-                state = json.loads((out / "sweep.json").read_text())["chunks"]
-                if sum(c["status"] == "done" for c in state.values()) >= 1:
-                    break
-            assert proc.poll() is None, "sweep ended before it could be killed"
-            time.sleep(0.2)
-        else:
-            raise AssertionError("no chunk finished within 240 s")
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    def one_chunk_done():
+        if not (out / "sweep.json").exists():
+            return False
+        state = json.loads((out / "sweep.json").read_text())["chunks"]
+        return sum(c["status"] == "done" for c in state.values()) >= 1
+
+    kill_when(args, dict(os.environ, LEARNDYN_DEBUG_PAUSE_AFTER_WRITE="1"), one_chunk_done, "finished chunk")
     state = json.loads((out / "sweep.json").read_text())["chunks"]
     done = {cid for cid, c in state.items() if c["status"] == "done"}
     assert len(done) == 1

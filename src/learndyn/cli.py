@@ -88,9 +88,7 @@ def run(
 
     spec, _ = _resolve(name, set_, seeds, device)
     out = out or Path("runs") / spec.experiment
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("steps"), TimeElapsedColumn(), TimeRemainingColumn())
-    with use_device(device), Progress(*columns, console=err_console, transient=False) as bar:
+    with use_device(device), _progress("steps") as bar:
         task = bar.add_task(spec.experiment, total=spec.train.steps)
         ds = run_experiment(
             spec, out, resume=resume, force=force,
@@ -99,9 +97,7 @@ def run(
         )
         bar.update(task, completed=spec.train.steps)
     _print_headline(ds)
-    out_console.print(f"results: {out / 'results.zarr'}")
-    out_console.print(f"figures: {out / 'figures'}")
-    out_console.print(f"report:  {out / 'report.html'}")
+    _print_paths(out)
 
 
 @app.command("sweep")
@@ -126,9 +122,7 @@ def sweep(
     if workers is not None and workers < 1:
         _fail(f"--workers: must be ≥ 1 (got {workers})")
     out = out or Path("runs") / f"{spec.experiment}-sweep"
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("chunks"), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=False) as bar:
+    with _progress("chunks") as bar:
         task = bar.add_task(f"sweep {spec.experiment}", total=None)
         ds = run_sweep(
             spec, grids, out, max_networks=max_networks, scheduler=scheduler,
@@ -137,6 +131,17 @@ def sweep(
             warn=lambda msg: err_console.print(f"[yellow]warning:[/] {msg}", highlight=False),
         )
     _print_sweep(ds)
+    _print_paths(out)
+
+
+def _progress(unit: str) -> Progress:
+    """The progress bar of long commands (``unit``: what is counted)."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn(unit), TimeElapsedColumn(), TimeRemainingColumn())
+    return Progress(*columns, console=err_console, transient=False)
+
+
+def _print_paths(out: Path) -> None:
     out_console.print(f"results: {out / 'results.zarr'}")
     out_console.print(f"figures: {out / 'figures'}")
     out_console.print(f"report:  {out / 'report.html'}")

@@ -775,8 +775,14 @@ def grid_points(spec: BaseSpec) -> list[dict[str, float]]:
 def grid_dims(spec: BaseSpec, reserved: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
     """Dimension name per grid key: the last component (``sigma``), or the full dotted key when
     that name is taken by another grid key or is one of the family's ``reserved`` dim names."""
+    return dim_names(list(spec.grid), reserved)
+
+
+def dim_names(keys: list[str], reserved: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """``{dim name: key}`` for grid keys in order: a key's last component (``sigma``), or the whole
+    dotted key when that name is taken by an earlier key or is ``reserved``."""
     names: dict[str, str] = {}
-    for key in spec.grid:
+    for key in keys:
         short = key.rsplit(".", 1)[-1]
         names[short if short not in names and short not in reserved else key] = key
     return names

@@ -54,16 +54,12 @@ def _engine(x, data, key):
 
 
 def _structure(key, n: int, overlap: float, dtype):
-    """``m`` with ``m·m/N = 1`` and ``n = σ_mn m + n⊥`` (``n⊥ ⟂ m``): the overlap is exact in every
-    draw (theory.rank_one_network's construction; zeros when ``overlap = 0``)."""
+    """``(m, n)`` with ``m·m/N = 1`` and ``m·n/N = σ_mn`` exactly in every draw
+    (theory.exact_overlap_pair); zeros when ``overlap = 0``."""
     if overlap == 0:
         return jnp.zeros(n, dtype), jnp.zeros(n, dtype)
     km, kp = jr.split(key)
-    m = jr.normal(km, (n,), dtype)
-    m = m * jnp.sqrt(n / (m @ m))
-    perp = jr.normal(kp, (n,), dtype)
-    perp = perp - (perp @ m) / (m @ m) * m
-    return m, overlap * m + perp
+    return theory.exact_overlap_pair(jr.normal(km, (n,), dtype), jr.normal(kp, (n,), dtype), overlap)
 
 
 def build(spec: DMFTSpec, *, record_steps=None, phase: str = "main", previous=None) -> Built:

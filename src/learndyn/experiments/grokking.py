@@ -130,6 +130,7 @@ def build(spec: GrokkingSpec, *, record_steps=None, phase: str = "main", previou
     sizes = [train_size(m, s.task.train_fraction) for s in specs]
     n_max, t_max = max(sizes), m * m - min(sizes)
     keys = jr.split(jr.key(spec.seed), spec.seeds)
+    dtype = jnp.dtype(spec.train.precision)
     nets, datas, lrs, decays, n_train = [], [], [], [], []
     for s in specs:
         for i in range(spec.seeds):
@@ -147,7 +148,7 @@ def build(spec: GrokkingSpec, *, record_steps=None, phase: str = "main", previou
             tr, trm = pad(train, n_max)
             te, tem = pad(test, t_max)
             datas.append(PairData(tr[:, :2], tr[:, 2], trm, te[:, :2], te[:, 2], tem,
-                                  np.asarray(s.model.output_scale, float)))
+                                  np.asarray(s.model.output_scale, dtype)))
             nets.append(init_network(k_init, m, spec.model.width, s.model.top_init_scale))
             lrs.append(s.train.lr)
             decays.append(s.train.weight_decay)
@@ -158,10 +159,8 @@ def build(spec: GrokkingSpec, *, record_steps=None, phase: str = "main", previou
         return loss_and_residual(net, d.train_pairs, d.train_labels, d.train_mask, m, act, loss,
                                  d.output_scale)[0]
 
-    dtype = jnp.dtype(spec.train.precision)
-    nets = [jax.tree.map(lambda x: x.astype(dtype), n) for n in nets]
-    datas = [eqx.tree_at(lambda d: d.output_scale, d, np.asarray(d.output_scale, dtype)) for d in datas]
-    problem = Problem(params=stack_networks(nets), data=stack_networks(datas), lr=jnp.asarray(lrs, dtype),
+    params = jax.tree.map(lambda x: x.astype(dtype), stack_networks(nets))
+    problem = Problem(params=params, data=stack_networks(datas), lr=jnp.asarray(lrs, dtype),
                       keys=jr.split(jr.key(spec.seed), len(lrs)), engine=gradient_engine(objective),
                       optimizer=_OPTIMIZER[spec.train.optimizer],
                       hyper={"weight_decay": jnp.asarray(decays, dtype)})

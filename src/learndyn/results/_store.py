@@ -116,10 +116,14 @@ class RunDir:
 
     def read_dataset(self) -> xr.Dataset:
         """Open ``results.zarr`` (recovering from a kill during the swap)."""
+        return open_results(self._results_path())
+
+    def _results_path(self) -> Path:
+        """``results.zarr``, restored from ``results.zarr.old`` if a kill hit the swap."""
         final = self.path / RESULTS
         if not final.exists() and (self.path / (RESULTS + ".old")).exists():
             (self.path / (RESULTS + ".old")).rename(final)
-        return open_results(final)
+        return final
 
     # ------------------------------------------------------------------ checkpoint
     def write_checkpoint(self, arrays: dict[str, np.ndarray]) -> None:
@@ -138,8 +142,10 @@ class RunDir:
         (self.path / CHECKPOINT).unlink(missing_ok=True)
 
     def complete(self) -> bool:
+        """Whether ``results.zarr`` holds a finished run (reads its attributes, not its arrays)."""
         try:
-            return bool(self.read_dataset().attrs.get("complete", False))
+            with xr.open_zarr(self._results_path(), consolidated=False) as ds:
+                return bool(ds.attrs.get("complete", False))
         except Exception:
             return False
 

@@ -10,16 +10,6 @@ import xarray as xr
 from ._plan import Chunk
 
 
-def dim_names(keys: list[str], reserved: set[str]) -> dict[str, str]:
-    """Dimension name per grid key: its last component (``lr``), or the whole dotted key when
-    that name is taken by an earlier key or by a dimension the family already uses."""
-    names: dict[str, str] = {}
-    for key in keys:
-        short = key.rsplit(".", 1)[-1]
-        names[key] = short if short not in names.values() and short not in reserved else key
-    return names
-
-
 def reserved_dims(chunk: Chunk, ds: xr.Dataset) -> set[str]:
     """Names a chunk's dataset uses (dimensions, coordinates, variables) other than its grid dims."""
     return (set(ds.dims) | set(ds.variables)) - {_family_dim(ds, k) for k, _ in chunk.grid}

@@ -21,10 +21,11 @@ from typing import Any
 
 import xarray as xr
 
-from ..config import BaseSpec, to_toml
+from ..config import BaseSpec, dim_names, to_toml
 from ..errors import ConfigError, OutputError, StoreError
 from ..results import RunDir, open_results, package_versions
-from ._combine import combine, dim_names, point_status, reserved_dims
+from ..results._store import MARKER
+from ._combine import combine, point_status, reserved_dims
 from ._plan import Chunk, Plan, plan_sweep
 from ._worker import run_chunk, use_device
 
@@ -81,7 +82,7 @@ def sweep(
     out = Path(out)
     rundir = RunDir(out)
     manifest_path = out / MANIFEST
-    if resume and out.is_dir() and (out / ".learndyn-run").exists() and not manifest_path.exists():
+    if resume and out.is_dir() and (out / MARKER).exists() and not manifest_path.exists():
         raise OutputError(f"--out {out}: a single run lives there, not a sweep; choose another --out")
     rundir.prepare(resume=resume, force=force)
     identity = _identity(spec, grids, max_networks)
@@ -180,7 +181,7 @@ def _combine(plan: Plan, state: dict, out: Path, spec: BaseSpec, identity: dict,
         if c.id in datasets:
             reserved = reserved_dims(c, datasets[c.id])
             break
-    names = dim_names(plan.keys, reserved)
+    names = {key: dim for dim, key in dim_names(plan.keys, reserved).items()}
     ds = combine(plan.chunks, datasets, plan.keys, plan.values, names)
     statuses = {cid: e["status"] for cid, e in state.items()}
     ds["point_status"] = point_status(plan.chunks, statuses, plan.keys, plan.values, names)

@@ -212,12 +212,18 @@ def rank_one_network(key_seed: int, n: int, g: float, overlap: float, m_variance
     ``O(1/√N)``, and ``κ*`` is steep in it); returns ``(W, m, n)`` with ``W = gJ + m nᵀ/N``."""
     rng = np.random.default_rng(key_seed)
     J = rng.standard_normal((n, n)) / np.sqrt(n)
-    m = rng.standard_normal(n)
-    m *= np.sqrt(m_variance * n / (m @ m))
-    perp = rng.standard_normal(n)
-    perp -= (perp @ m) / (m @ m) * m
-    nv = overlap / m_variance * m + perp
+    m, nv = exact_overlap_pair(rng.standard_normal(n), rng.standard_normal(n), overlap, m_variance)
     return g * J + np.outer(m, nv) / n, m, nv
+
+
+def exact_overlap_pair(m_raw, perp_raw, overlap: float, m_variance: float = 1.0):
+    """``(m, n)`` from two Gaussian draws (NumPy or JAX arrays): ``m`` rescaled to
+    ``m·m/N = σ_m²``, ``n = (σ_mn/σ_m²) m + n⊥`` with ``n⊥`` the second draw made orthogonal to
+    ``m``, so ``m·n/N = σ_mn`` exactly."""
+    n = m_raw.shape[0]
+    m = m_raw * (m_variance * n / (m_raw @ m_raw)) ** 0.5
+    perp = perp_raw - (perp_raw @ m) / (m @ m) * m
+    return m, overlap / m_variance * m + perp
 
 
 def relax_rank_one(W: np.ndarray, start: np.ndarray, dt: float = 0.1, steps: int = 3000) -> np.ndarray:

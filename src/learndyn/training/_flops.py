@@ -19,10 +19,10 @@ from jax.extend import core as jcore
 _FREE = {
     "broadcast_in_dim", "reshape", "squeeze", "expand_dims", "transpose", "slice", "dynamic_slice",
     "dynamic_update_slice", "gather", "scatter", "concatenate", "pad", "convert_element_type", "iota",
-    "select_n", "copy", "copy_p", "rev", "stop_gradient", "random_bits", "random_seed", "random_wrap",
+    "select_n", "copy", "rev", "stop_gradient", "random_bits", "random_seed", "random_wrap",
     "random_unwrap", "random_fold_in", "threefry2x32", "shift_right_logical", "shift_left",
     "sharding_constraint", "device_put", "bitcast_convert_type", "eq", "ne", "lt", "le", "gt", "ge",
-    "and", "or", "not", "xor", "argmax", "argmin", "split", "clamp", "sort", "squeeze_p", "pjit_p",
+    "and", "or", "not", "xor", "argmax", "argmin", "split", "clamp", "sort",
 }
 
 
