@@ -52,3 +52,42 @@ def test_kernel_curve_decreases_to_the_projection_limit():
     taus = np.linspace(0, 50, 6)
     curve = kernel_learning_curve(LEAKY, 0.3, taus, s_max=150.0, nodes=400)
     assert np.all(np.diff(curve) < 0) and curve[-1] >= 0
+
+
+def test_target_response_matches_the_closed_forms():
+    from learndyn.tasks._white_noise import oscillator_target
+    from learndyn.theory.kernel import target_response
+
+    s = np.linspace(0, 30, 61)
+    for t, kind in ((leaky_target(0.2), "leaky"), (oscillator_target(0.2, 1.3), "oscillator")):
+        f = target_response(t.b_mat, t.b_in, t.c_out)
+        np.testing.assert_allclose(f(s), target_filter(kind, s, 0.2, 1.3), atol=1e-12)
+
+
+def test_discrete_kernel_curve_is_linearised_gradient_descent():
+    """``lr`` given: the curve equals the explicit iteration ``g ← g − lr K g`` of the linearised
+    model on the same quadrature (to 1e-10), and tends to the gradient flow as ``lr → 0``."""
+    sigma, s_max, nodes, lr = 0.6, 200.0, 300, 0.05
+    x, w = np.polynomial.legendre.leggauss(nodes)
+    s, w = 0.5 * s_max * (x + 1), 0.5 * s_max * w
+    k = integrate_kernel(s, s, sigma) * w[None, :]  # (K g)(s) = ∫ K(s, s') g(s') ds'
+    g = -LEAKY(s)
+    losses = []
+    for _ in range(11):
+        losses.append(0.5 * np.sum(w * g ** 2))
+        g = g - lr * k @ g
+    taus = lr * np.arange(11)
+    curve = kernel_learning_curve(LEAKY, sigma, taus, s_max=s_max, nodes=nodes, lr=lr)
+    np.testing.assert_allclose(curve, losses, rtol=1e-10)
+    flow = kernel_learning_curve(LEAKY, sigma, taus, s_max=s_max, nodes=nodes)
+    fine = kernel_learning_curve(LEAKY, sigma, taus, s_max=s_max, nodes=nodes, lr=lr / 100)
+    assert np.max(np.abs(fine / flow - 1)) < 1e-3 < np.max(np.abs(curve / flow - 1))
+
+
+def test_early_phase_end():
+    from learndyn.theory.kernel import early_phase_end
+
+    taus = np.linspace(0, 1, 11)
+    assert early_phase_end(1.0 - taus, taus, 0.1) == pytest.approx(0.1)
+    assert early_phase_end(1.0 - 0.5 * taus, taus, 0.3) == pytest.approx(0.6)
+    assert early_phase_end(np.ones(11), taus) == np.inf

@@ -104,6 +104,9 @@ class LinearRNNModel(Strict):
     n: int = Field(100, ge=1, le=20_000, description="number of neurons N")
     sigma: float = Field(0.2, ge=0, lt=1, description="bulk radius σ of W0 = σJ (must be < 1)")
     init_uv: Literal["gaussian", "orthonormal"] = "gaussian"
+    antithetic: bool = Field(False, description="seed 2i+1 = seed 2i with v0 → −v0 (antithetic pairs: "
+                                                "the O(N^-1/2) part of the initial output cancels in "
+                                                "seed means); needs an even number of seeds")
 
 
 class IntegrateTrain(Strict):
@@ -138,6 +141,13 @@ class IntegrateTrain(Strict):
         return self
 
 
+class IntegrateRecord(Record):
+    """What an integrate run records (adds the per-record spectra switch)."""
+
+    spectra: bool = Field(True, description="eigenvalues, residues and ΔW singular values at every "
+                                             "record (O(N³) each; off for large-N loss-curve runs)")
+
+
 class IntegrateSpec(BaseSpec):
     """Learning to integrate white noise (science/integrate.md; a reconstruction)."""
 
@@ -145,9 +155,12 @@ class IntegrateSpec(BaseSpec):
     task: WhiteNoiseTask = Field(default_factory=WhiteNoiseTask)
     model: LinearRNNModel = Field(default_factory=LinearRNNModel)
     train: IntegrateTrain = Field(default_factory=IntegrateTrain)
+    record: IntegrateRecord = Field(default_factory=IntegrateRecord)
 
     @model_validator(mode="after")
     def _check(self) -> IntegrateSpec:
+        if self.model.antithetic and self.seeds % 2:
+            raise ValueError(f"model.antithetic needs an even number of seeds (got seeds = {self.seeds})")
         if self.task.kind == "multiscale" and self.model.n < len(self.task.timescales):
             raise ValueError(
                 f"model.n ({self.model.n}) must be ≥ the number of timescales "
@@ -614,7 +627,7 @@ SPEC_TYPES: dict[str, type[BaseSpec]] = {
 
 # Grid keys that change array shapes or program structure cannot be vmapped together.
 STRUCTURAL_KEYS = {"model.n", "task.kind", "train.method", "train.steps", "train.batch",
-                   "train.mc_groups", "model.init_uv", "train.params", "train.optimizer", "train.dt",
+                   "train.mc_groups", "model.init_uv", "model.antithetic", "train.params", "train.optimizer", "train.dt",
                    "train.clip", "train.mode", "train.open_input", "model.kind", "model.activation",
                    "model.dt", "model.tau", "plant.kind", "plant.order", "plant.dt", "plant.freqs_x",
                    "plant.freqs_y", "train.test_batch", "train.restart_step", "train.train_input",
@@ -624,7 +637,7 @@ STRUCTURAL_KEYS = {"model.n", "task.kind", "train.method", "train.steps", "train
                    "train.level", "train.loss", "task.test_lengths", "task.target",
                    "task.modulus", "task.group", "task.moduli", "model.width", "model.activation",
                    "train.diagnostics_every", "activation", "full_table", "model.rank", "train.test_batch",
-                   "record.snapshots", "train.units", "train.max_lag", "train.burn", "vector_width"}
+                   "record.snapshots", "record.spectra", "train.units", "train.max_lag", "train.burn", "vector_width"}
 
 
 # ----------------------------------------------------------------------------- helpers

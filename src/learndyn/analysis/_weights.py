@@ -9,7 +9,8 @@ import numpy as np
 
 
 def weight_change(w: np.ndarray, w0: np.ndarray, k: int = 3) -> dict[str, np.ndarray]:
-    r"""``‖ΔW‖_F``, ``dW_rel = ‖W - W0‖_F / ‖W0‖_F`` and the top ``k`` singular values of ``ΔW``.
+    r"""``‖ΔW‖_F``, ``dW_rel = ‖W - W0‖_F / ‖W0‖_F`` and the top ``k`` singular values of ``ΔW``
+    (none for ``k = 0``).
 
     ``dW_rel`` is NaN where ``‖W0‖_F = 0`` (σ = 0). Leading axes are batch axes.
     """
@@ -18,6 +19,8 @@ def weight_change(w: np.ndarray, w0: np.ndarray, k: int = 3) -> dict[str, np.nda
     norm0 = np.linalg.norm(np.asarray(w0), axis=(-2, -1))
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(norm0 > 0, norm / np.where(norm0 > 0, norm0, 1.0), np.nan)
+    if k == 0:  # no SVD (O(N³)) wanted
+        return {"dW_fro": norm, "dW_rel": rel}
     sv = np.linalg.svd(dw, compute_uv=False)[..., :k]
     if sv.shape[-1] < k:
         sv = np.concatenate([sv, np.zeros(sv.shape[:-1] + (k - sv.shape[-1],))], axis=-1)

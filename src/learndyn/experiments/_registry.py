@@ -58,6 +58,15 @@ register(Experiment(
      "grid": {"model.sigma": [0.0, 0.2, 0.4, 0.6, 0.8, 0.9]}},
 ))
 
+register(Experiment(
+    "dmft-integrate-kernel", "integrate",
+    "large-N kernel (lazy) theory of the integrate model vs simulation at N=1000, σ ∈ {0.3, 0.6, 0.9}",
+    {"task": {"kind": "leaky", "c_star": 0.2}, "model": {"n": 1000, "antithetic": True},
+     "train": {"lr": 0.01, "steps": 8}, "seeds": 16,
+     "record": {"points": 9, "spacing": "linear", "spectra": False, "snapshots": 0},
+     "grid": {"model.sigma": [0.3, 0.6, 0.9]}},
+))
+
 
 _NONLINEAR = {
     "plant": {"kind": "integrator", "init_range": 1.0},

@@ -26,6 +26,7 @@ import xarray as xr
 
 from ..analysis import (
     conserved_matrix,
+    kernel_theory_gap,
     count_outliers,
     learned_modes,
     outlier_eigenvalues,
@@ -38,6 +39,7 @@ from ..config import IntegrateSpec, grid_dims, grid_points, spec_at
 from ..models import LinearRNN, init_linear_rnn, two_neuron_init
 from ..tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
 from ..theory import integrate as theory
+from ..theory import kernel as kernel_theory
 from ._networks import label_networks, stack_networks
 from ..training import (
     Problem,
@@ -103,8 +105,11 @@ def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: 
         batch = jax.vmap(
             lambda k, s=s: init_linear_rnn(key=k, n=s.model.n, sigma=s.model.sigma, init_uv=s.model.init_uv)
         )(keys)
+        if s.model.antithetic:
+            batch = antithetic_pairs(batch)
         c_min = min(s.task.decay_rates)
         where = "".join(f" {k}={v}" for k, v in point.items())
+        fast = []  # (seed, bound) above the stability bound: one warning per grid point
         for i in range(spec.seeds):
             w0 = np.asarray(batch.w[i])
             c_eff = theory.effective_rate(c_min, w0)
@@ -116,11 +121,7 @@ def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: 
                 c_eff = c_min
             lr = theory.auto_learning_rate(c_eff) if s.train.lr == "auto" else float(s.train.lr)
             if s.train.lr != "auto" and lr > theory.learning_rate_warning_threshold(c_eff) and not bad:
-                warnings.append(
-                    f"train.lr={lr:g} is above the stability bound 4.4·c_eff³="
-                    f"{theory.learning_rate_warning_threshold(c_eff):.4g} for seed {i}{where}; "
-                    "it may oscillate or diverge (use lr='auto')"
-                )
+                fast.append((i, theory.learning_rate_warning_threshold(c_eff)))
             horizon = theory.auto_horizon(c_eff) if s.train.horizon == "auto" else float(s.train.horizon)
             nets.append(jax.tree.map(lambda x, i=i: x[i], batch))
             datas.append(target)
@@ -130,6 +131,13 @@ def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: 
             sigmas.append(s.model.sigma)
             teigs.append(target_eigenvalues(s.task))
             unstable.append(bad)
+        if fast:
+            seeds = ", ".join(str(i) for i, _ in fast) if len(fast) <= 4 else f"{len(fast)} of {spec.seeds}"
+            warnings.append(
+                f"train.lr={float(s.train.lr):g} is above the stability bound 4.4·c_eff³ "
+                f"(≥ {min(b for _, b in fast):.4g}) for seed(s) {seeds}{where}; it may oscillate or "
+                "diverge over a long run (use lr='auto')"
+            )
     params = stack_networks(nets)
     targets = stack_networks(datas)
     if tr.method == "sampled":
@@ -173,6 +181,17 @@ def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: 
     return built
 
 
+def antithetic_pairs(nets: LinearRNN) -> LinearRNN:
+    """Networks ``2i + 1`` become networks ``2i`` with ``v0 → −v0`` (same ``W0``, ``u0``): the initial
+    output ``f0 = v0ᵀe^{(W0 − I)s}u0`` flips sign, so the part of the loss linear in ``f0`` — the
+    O(N^{-1/2}) seed-to-seed noise of ``L = ½‖f0 − f⋆‖²`` — cancels in the mean over seeds. Both
+    members are draws of the same distribution, so seed means stay unbiased."""
+    w = nets.w.at[1::2].set(nets.w[0::2])
+    u = nets.u.at[1::2].set(nets.u[0::2])
+    v = nets.v.at[1::2].set(-nets.v[0::2])
+    return LinearRNN(w, u, v)
+
+
 def _groups_at_once(tr, n: int, n_steps: int, n_nets: int, budget: float = 2e9) -> int:
     """Largest number of batch groups to vmap together within a memory budget (bytes)."""
     per_group = 8.0 * (n + 4) * n_steps * (tr.batch // tr.mc_groups) * 3 * n_nets
@@ -182,6 +201,7 @@ def _groups_at_once(tr, n: int, n_steps: int, n_nets: int, budget: float = 2e9) 
 def _make_observer(built: Built):
     problem = built.problem
     sampled = built.spec.train.method == "sampled"
+    spectra = built.spec.record.spectra
     exact_batch = jax.jit(jax.vmap(lambda p, d: exact_loss_and_grad(p, d.target).loss))
     train_batch = jax.jit(
         jax.vmap(lambda p, d, k, s: problem.engine(p, d, jr.fold_in(k, s)), in_axes=(0, 0, 0, None))
@@ -197,24 +217,22 @@ def _make_observer(built: Built):
         else:
             loss_train, loss_se = loss, np.zeros_like(loss)
         w, u, v = (np.asarray(x) for x in (p.w, p.u, p.v))
-        lam, rho = spectrum_and_residues(w, u, v)
-        wc = weight_change(w, built.w0)
         q = conserved_matrix(w, u, v)
         nan = lambda x: np.where(diverged.reshape((-1,) + (1,) * (x.ndim - 1)), np.nan, x)  # noqa: E731
-        return {
+        wc = weight_change(w, built.w0, k=3 if spectra else 0)
+        rec = {
             "loss": nan(loss),
             "loss_train": nan(loss_train),
             "loss_train_se": nan(loss_se),
-            "eig": lam,
-            "residue": rho,
-            "dW_fro": wc["dW_fro"],
-            "dW_rel": wc["dW_rel"],
-            "dW_sv": wc["dW_sv"],
+            **wc,
             "Q_drift": np.linalg.norm(q - built.q0, axis=(-2, -1)),
             "uv": np.sum(u * v, axis=-1),
             "du": np.linalg.norm(u - np.asarray(problem.params.u), axis=-1),
             "dv": np.linalg.norm(v - np.asarray(problem.params.v), axis=-1),
         }
+        if spectra:
+            rec["eig"], rec["residue"] = spectrum_and_residues(w, u, v)
+        return rec
 
     return observe
 
@@ -254,8 +272,10 @@ def to_dataset(phases) -> xr.Dataset:
                             ("eig", ("eig",)), ("residue", ("eig",)), ("dW_fro", ()),
                             ("dW_rel", ()), ("dW_sv", ("sv",)), ("Q_drift", ()), ("uv", ()),
                             ("du", ()), ("dv", ())):
-            stacked = np.stack([r[name] for r in records], axis=1)  # (net, step, ...)
-            data_vars[name] = label(stacked, ("step",) + extra)
+            if name in records[0]:
+                stacked = np.stack([r[name] for r in records], axis=1)  # (net, step, ...)
+                data_vars[name] = label(stacked, ("step",) + extra)
+    if records and "eig" in records[0]:
         eig = np.stack([r["eig"] for r in records], axis=1)
         m = built.target_eigs.shape[-1]
         data_vars["outlier"] = label(top_modes(eig, m), ("step", "mode"))
@@ -282,7 +302,8 @@ def to_dataset(phases) -> xr.Dataset:
         if name in ds:
             ds[name].attrs.update(long_name=long, units=units, source="sim")
     ds["tau"].attrs.update(long_name="gradient-flow time τ = lr·step")
-    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(built.grid_dims))
+    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(built.grid_dims),
+                    antithetic=int(spec.model.antithetic))
     return ds
 
 
@@ -299,6 +320,8 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
     * ``lambda_quasistatic``: the quasi-static closed form (§3.5), leaky target only.
     * ``target_eig_theory``: the predicted final eigenvalues ``1 + eig(B⋆)`` (§3.7).
     * ``initial_loss_theory`` (§2.3), ``plateau_loss``, ``plateau_lambda`` (§3.8, multiscale).
+    * ``loss_kernel_theory``: the large-N kernel (lazy) theory of ``learndyn.theory.kernel`` under
+      the same gradient descent — the early phase of any σ (docs/theory/dmft.md, part 4).
     """
     points = grid_points(spec)
     gdims = grid_dims(spec, _RESERVED)
@@ -346,6 +369,7 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
     teig = np.stack([np.pad(target_eigenvalues(s.task), (0, m - len(target_eigenvalues(s.task))),
                             constant_values=np.nan) for s in specs])
     l0 = np.array([target_initial_loss(s.task) for s in specs])
+    kernel = np.stack([_kernel_curve(s, lrs[i], steps) for i, s in enumerate(specs)])
     g = tuple(gdims)
     shp = lambda x: x.reshape(gshape + x.shape[1:])  # noqa: E731
     ds = xr.Dataset(
@@ -360,6 +384,7 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
             "plateau_loss": (g, shp(plateau_l)),
             "plateau_lambda": (g, shp(plateau_lam)),
             "lr_theory": (g, shp(lrs)),
+            "loss_kernel_theory": (g + ("step",), shp(kernel)),
         },
         coords={"step": steps.astype(np.int64),
                 **{d: np.asarray(spec.grid[k], float) for d, k in gdims.items()}},
@@ -370,7 +395,18 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
     ds["loss_theory"].attrs["long_name"] = "σ=0 two-neuron system, same gradient descent (§3.3)"
     ds["lambda_ansatz"].attrs["long_name"] = "single-mode ansatz ODE (§3.4)"
     ds["lambda_quasistatic"].attrs["long_name"] = "quasi-static closed form (§3.5)"
+    ds["loss_kernel_theory"].attrs["long_name"] = "large-N kernel (lazy) theory, same gradient descent"
     return ds
+
+
+def _kernel_curve(s: IntegrateSpec, lr: float, steps: np.ndarray) -> np.ndarray:
+    """Large-N kernel-theory loss at the recorded steps under gradient descent of step ``lr``
+    (``learndyn.theory.kernel``; ``‖u0‖² = ‖v0‖² = 1`` for both inits)."""
+    t = target_system(s.task)
+    s_max = kernel_theory.quadrature_range(s.task.decay_rates, s.model.sigma)
+    return kernel_theory.kernel_learning_curve(
+        kernel_theory.target_response(t.b_mat, t.b_in, t.c_out), s.model.sigma, lr * steps,
+        s_max=s_max, lr=lr)
 
 
 # ----------------------------------------------------------------------------- summary
@@ -397,14 +433,13 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
             cell = last.isel(ix)
             return [complex(z) for z in outlier_eigenvalues(cell["eig"].values, float(cell["sigma_net"]))]
 
-        metrics = {
-            "final_loss": per_seed(final("loss")),
-            "outlier_eigenvalues": per_seed(outliers),
-            "n_outliers": per_seed(final("n_outliers")),
-            "dW_rel": per_seed(final("dW_rel")),
-            "dW_fro": per_seed(final("dW_fro")),
-            "learned_eigenvalues": per_seed(lambda ix: [complex(z) for z in last["learned"].isel(ix).values]),
-        }
+        metrics = {"final_loss": per_seed(final("loss")), "dW_rel": per_seed(final("dW_rel")),
+                   "dW_fro": per_seed(final("dW_fro"))}
+        if "eig" in ds:  # record.spectra
+            metrics.update(
+                outlier_eigenvalues=per_seed(outliers), n_outliers=per_seed(final("n_outliers")),
+                learned_eigenvalues=per_seed(lambda ix: [complex(z) for z in last["learned"].isel(ix).values]),
+            )
     th: dict[str, Any] = {}
     if "target_eig_theory" in ds:
         def per_point(name, conv):
@@ -421,6 +456,10 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
             "initial_loss": per_point("initial_loss_theory", float),
             "two_neuron_final_loss": per_point("loss_theory", lambda v: float(np.asarray(v)[-1])),
         }
+        gap = _kernel_gap_or_none(ds)
+        if gap is not None:
+            th["kernel_early_phase_end"] = gap["tau_early"].values.tolist()
+            th["kernel_max_gap_early"] = gap["max_gap_early"].values.tolist()
         if np.isfinite(ds["plateau_loss"].values).any():
             th["plateau_loss"] = per_point("plateau_loss", float)
             th["plateau_eigenvalue"] = per_point("plateau_lambda", float)
@@ -438,12 +477,13 @@ def headline_rows(ds: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     for idx in np.ndindex(*ds["diverged"].shape):
         ix = dict(zip(gdims + ["seed"], idx, strict=True))
         cell = last.isel(ix)
-        lam = ", ".join(_fmt_complex(z) for z in cell["learned"].values)
+        spectra = "learned" in cell
+        lam = ", ".join(_fmt_complex(z) for z in cell["learned"].values) if spectra else "—"
         rows.append(
             [f"{ds[d].values[ix[d]]:g}" for d in gdims]
             + [str(ix["seed"]), "diverged" if bool(cell["diverged"]) else "ok",
                str(int(last["step"])), f"{float(cell['loss']):.3e}", lam,
-               str(int(cell["n_outliers"])), f"{float(cell['dW_rel']):.3f}"]
+               str(int(cell["n_outliers"])) if spectra else "—", f"{float(cell['dW_rel']):.3f}"]
         )
     return cols, rows
 
@@ -462,6 +502,7 @@ def figures(ds: xr.Dataset, outdir) -> list:
     from pathlib import Path
 
     from ..plots import (
+        kernel_theory_overlay,
         loss_curves,
         outlier_trajectory,
         residue_trajectory,
@@ -475,6 +516,15 @@ def figures(ds: xr.Dataset, outdir) -> list:
     gdims = list(ds.attrs.get("grid_keys", {}))
     paths = []
     if not ds.sizes.get("step", 0):
+        return paths
+    gap = _kernel_gap_or_none(ds)
+    if gap is not None:
+        paths.append(save_figure(kernel_theory_overlay(ds, gap, title=f"{name}: simulation vs large-N kernel "
+                                                       f"theory\n{LABEL}"), outdir / "kernel_theory.png"))
+    if "eig" not in ds:  # record.spectra = false: loss curves only
+        if not gdims:
+            paths.append(save_figure(loss_curves(ds, title=f"{name} — {LABEL}", theory_dashed=True),
+                                     outdir / "loss.png"))
         return paths
     if gdims:
         dim = gdims[0]
@@ -497,6 +547,16 @@ def figures(ds: xr.Dataset, outdir) -> list:
     paths.append(save_figure(residue_trajectory(ds, title="residues of the learned modes"),
                              outdir / "residues.png"))
     return paths
+
+
+def _kernel_gap_or_none(ds: xr.Dataset) -> xr.Dataset | None:
+    """The kernel-theory gap where it is defined (one learning rate per grid point), else ``None``."""
+    if "loss_kernel_theory" not in ds:
+        return None
+    try:
+        return kernel_theory_gap(ds)
+    except ValueError:  # lr = 'auto': per-seed learning rates, no common τ grid
+        return None
 
 
 def recurrent_weights(built: Built, params) -> np.ndarray:

@@ -53,10 +53,24 @@ def combine(chunks: list[Chunk], datasets: dict[str, xr.Dataset], keys: list[str
     out = xr.merge(parts, compat="no_conflicts", join="outer", combine_attrs="drop") if parts else xr.Dataset()
     out = out.reindex({names[k]: values[k] for k in keys if names[k] in out.dims})
     out = out.transpose(*[names[k] for k in keys if names[k] in out.dims], ...)
-    for ds in datasets.values():
-        out.attrs.update({k: v for k, v in ds.attrs.items() if k in ("label", "source")})
+    for name, var in out.data_vars.items():  # the outer join turned flags into floats (NaN pad)
+        if all(p[name].dtype == bool for p in parts if name in p) and not bool(var.isnull().any()):
+            out[name] = var.astype(bool)
+    out.attrs.update(_common_attrs(list(datasets.values())))
     out.attrs["grid_keys"] = {names[k]: k for k in keys}
     return out
+
+
+_RUN_ATTRS = {"grid_keys", "config_toml", "versions", "complete", "checkpoint_step", "total_steps", "created"}
+
+
+def _common_attrs(datasets: list[xr.Dataset]) -> dict[str, Any]:
+    """Attributes every chunk has with the same value (labels, family flags), less the per-run ones."""
+    if not datasets:
+        return {}
+    first = datasets[0].attrs
+    return {k: v for k, v in first.items()
+            if k not in _RUN_ATTRS and all(k in d.attrs and d.attrs[k] == v for d in datasets[1:])}
 
 
 def point_status(chunks: list[Chunk], status: dict[str, str], keys: list[str],

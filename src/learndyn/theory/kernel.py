@@ -68,16 +68,37 @@ def target_filter(kind: str, s: np.ndarray, c_star: float, omega_star: float = 1
     return sum(g * np.exp(-s / T) for g, T in zip(gains, timescales, strict=True))
 
 
+def target_response(b_mat, b_in, c_out):
+    """``s → f⋆(s) = c⋆outᵀ e^{B⋆ s} b⋆`` of a target system (science/integrate.md §2.2), vectorised
+    in ``s`` through the eigendecomposition of the small ``B⋆``."""
+    b_mat, b_in, c_out = (np.asarray(x, float) for x in (b_mat, b_in, c_out))
+    mu, vec = np.linalg.eig(b_mat)
+    weights = (c_out @ vec) * np.linalg.solve(vec, b_in)
+    return lambda s: np.real(np.exp(np.multiply.outer(np.asarray(s, float), mu)) @ weights)
+
+
+def quadrature_range(decay_rates, sigma: float, decades: float = 40.0) -> float:
+    """Integration range in ``s``: ``decades`` e-foldings of the slowest of ``f⋆`` and of the bulk
+    envelope ``e^{-(1 − σ)s}`` of the kernel."""
+    return decades / min(min(decay_rates), 1.0 - sigma)
+
+
 def kernel_learning_curve(f_star, sigma: float, taus: np.ndarray, *, s_max: float, nodes: int = 400,
-                          u_norm2: float = 1.0, v_norm2: float = 1.0) -> np.ndarray:
+                          u_norm2: float = 1.0, v_norm2: float = 1.0, lr: float | None = None) -> np.ndarray:
     r"""Kernel-theory loss ``L(τ) = ½⟨g_0, e^{-2τK} g_0⟩`` with ``g_0 = −f⋆`` (module docstring).
+
+    With ``lr`` given, the same linearised model under *discrete* gradient descent of step ``lr``:
+    ``L_k = ½⟨g_0, (1 − lr K)^{2k} g_0⟩`` at ``k = τ/lr`` steps (what a simulation at that
+    learning rate should be compared with; it tends to the flow as ``lr → 0``).
 
     Args:
         f_star: callable ``s → f⋆(s)``.
         sigma: bulk radius of ``W0``.
         taus: gradient-flow times ``lr · step``.
-        s_max: quadrature range in ``s`` (several decay times of ``f⋆`` and of ``e^{-(1-σ)s}``).
+        s_max: quadrature range in ``s`` (several decay times of ``f⋆`` and of ``e^{-(1-σ)s}``;
+            :func:`quadrature_range`).
         nodes: Gauss–Legendre nodes.
+        lr: learning rate of discrete gradient descent (``None``: the gradient flow).
     """
     x, w = np.polynomial.legendre.leggauss(nodes)
     s = 0.5 * s_max * (x + 1.0)
@@ -85,6 +106,20 @@ def kernel_learning_curve(f_star, sigma: float, taus: np.ndarray, *, s_max: floa
     sq = np.sqrt(w)
     k = sq[:, None] * integrate_kernel(s, s, sigma, u_norm2, v_norm2) * sq[None, :]
     mu, vec = np.linalg.eigh(0.5 * (k + k.T))
+    mu = np.clip(mu, 0.0, None)
     g0 = vec.T @ (sq * -f_star(s))
     taus = np.asarray(taus, float)
-    return 0.5 * np.sum(g0[None, :] ** 2 * np.exp(-2.0 * np.clip(mu, 0, None)[None, :] * taus[:, None]), axis=1)
+    if lr is None:
+        decay = np.exp(-2.0 * mu[None, :] * taus[:, None])
+    else:
+        decay = (1.0 - lr * mu[None, :]) ** (2.0 * np.round(taus / lr)[:, None])
+    return 0.5 * np.sum(g0[None, :] ** 2 * decay, axis=1)
+
+
+def early_phase_end(loss: np.ndarray, taus: np.ndarray, fraction: float = 0.1) -> float:
+    """First ``τ`` at which a (theory) loss curve has lost ``fraction`` of its initial value — the
+    end of the *early phase* over which the kernel level is compared with simulation
+    (docs/theory/dmft.md, part 4). ``inf`` when the curve never gets there."""
+    loss, taus = np.asarray(loss, float), np.asarray(taus, float)
+    below = np.flatnonzero(loss <= (1.0 - fraction) * loss[0])
+    return float(taus[below[0]]) if below.size else float("inf")
