@@ -23,8 +23,8 @@ def kernel_theory_overlay(ds: xr.Dataset, gap: xr.Dataset, *, title: str = "", m
     """
     cols = [d for d in gap["gap"].dims if d not in ("step", "n")]
     points = list(itertools.product(*[range(ds.sizes[d]) for d in cols])) or [()]
-    fig, axes = figure(2, len(points), figsize=(4.2 * len(points) + 0.6, 6.6), squeeze=False,
-                       sharex="col", gridspec_kw={"height_ratios": [3, 2]})
+    fig, axes = figure(2, len(points), figsize=(4.6 * len(points) + 0.6, 6.8), squeeze=False,
+                       sharex="col", gridspec_kw={"height_ratios": [3, 2], "wspace": 0.38})
     sizes = ds["n"].values if "n" in ds.dims else [None]
     colors = [f"C{i}" for i in range(len(sizes))]
     for j, point in enumerate(points):
@@ -63,5 +63,5 @@ def kernel_theory_overlay(ds: xr.Dataset, gap: xr.Dataset, *, title: str = "", m
         bottom.set_xlabel("gradient-flow time τ = lr·step")
         top.legend(frameon=False, fontsize=8)
     fig.suptitle(title + f"\n(dotted: end of the early phase, kernel loss down {100 * gap.attrs['fraction']:g} %)",
-                 fontsize=10)
+                 fontsize=10, y=1.05)
     return fig
