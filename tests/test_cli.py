@@ -70,9 +70,9 @@ def test_run_writes_everything(tmp_path):
     assert summary["theory"]["final_outlier"] == [[0.8, 1.0], [0.8, -1.0]]
     assert summary["theory"]["initial_loss"] == pytest.approx(0.64903846, abs=1e-8)
     figs = sorted(p.name for p in (out / "figures").glob("*.png"))
-    assert figs == ["loss.png", "outlier.png", "residues.png", "spectrum.png"]
+    assert figs == ["kernel_theory.png", "loss.png", "outlier.png", "residues.png", "spectrum.png"]
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64") == 4 and "c_star" in html
+    assert html.count("data:image/png;base64") == 5 and "c_star" in html
     import learndyn
 
     ds = learndyn.load_run(out)
