@@ -59,11 +59,11 @@ def test_antithetic_pairs_cancel_the_linear_term_of_the_initial_loss(tmp_path):
 
 
 def test_kernel_theory_agrees_with_simulation_over_the_early_phase(tmp_path):
-    """N = 240, σ = 0.6, 8 seeds (4 antithetic pairs): over the early phase (kernel loss down 10 %)
+    """N = 160, σ = 0.6, 8 seeds (4 antithetic pairs): over the early phase (kernel loss down 10 %)
     the seed mean agrees with the N → ∞ kernel curve within 3 standard errors + 0.2 % at every
     recorded step (at this size the network-to-network scatter of the learning speed, O(N^-1/2),
     dominates; the acceptance run at N = 1000 is slow)."""
-    gap = kernel_theory_gap(learndyn.run(_spec(tmp_path, [0.6], 240, 8))).isel(sigma=0)
+    gap = kernel_theory_gap(learndyn.run(_spec(tmp_path, [0.6], 160, 8))).isel(sigma=0)
     early = gap["tau"] <= gap["tau_early"]
     assert int(early.sum()) >= 5
     assert bool((abs(gap["gap"]) <= 3 * gap["gap_se"] + 2e-3).where(early, True).all()), gap["gap"].values
