@@ -26,8 +26,8 @@ import xarray as xr
 
 from ..analysis import (
     conserved_matrix,
-    kernel_theory_gap,
     count_outliers,
+    kernel_theory_gap,
     learned_modes,
     outlier_eigenvalues,
     spectrum_and_residues,
