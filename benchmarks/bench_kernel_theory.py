@@ -4,10 +4,10 @@ part 4, acceptance 4: "the theory runs ≥ 100× faster than that simulation").
 Theory: ``experiments.integrate._kernel_curve`` for the three σ of ``dmft-integrate-kernel`` at its
 recorded steps (median of repeats). Simulation: the trainer's compiled step of the same experiment at
 N = 1000 (two networks, timed after compilation), scaled to the experiment's 48 networks × 8 steps —
-a lower bound on its cost (the run also evaluates the loss at every record). With ``--run DIR`` the
-measured wall time of a finished ``learndyn run dmft-integrate-kernel`` is reported as well.
+a lower bound on its cost (the run also evaluates the loss at every record). With ``--run-seconds S``
+the measured wall time of a finished ``learndyn run dmft-integrate-kernel`` is reported as well.
 
-    python benchmarks/bench_kernel_theory.py [--run runs/dmft-integrate-kernel --run-seconds S]
+    python benchmarks/bench_kernel_theory.py [--run-seconds S]
 """
 
 from __future__ import annotations
@@ -43,8 +43,7 @@ def time_theory(spec, repeats: int = 5) -> float:
 
 def time_simulation_step(spec, networks: int = 2) -> float:
     """Seconds per network-step of the production training step at the experiment's N (σ = 0.6)."""
-    small = learndyn.resolve_spec("dmft-integrate-kernel", [], seeds=networks)
-    small.grid = {"model.sigma": [0.6]}
+    small = spec.model_copy(update={"seeds": networks, "grid": {"model.sigma": [0.6]}})
     built = integrate.build(small, record_steps=[0])
     med, _ = time_advance(built.problem, 1, 3)
     return med / networks

@@ -14,7 +14,7 @@ def kernel_theory_gap(ds: xr.Dataset, fraction: float = 0.1) -> xr.Dataset:
     ``gap = ⟨L⟩_seeds / L_kernel − 1`` per grid point and recorded step (diverged seeds left out),
     its standard error over seeds (over antithetic pairs where ``model.antithetic``), the end ``tau_early`` of the early phase (the first ``τ`` at which
     the kernel curve has lost ``fraction`` of its initial value) and ``max_gap_early``, the largest
-    ``|gap|`` for ``τ ≤ tau_early``.
+    ``|gap|`` for ``τ ≤ tau_early``; ``theory`` is the kernel curve itself.
 
     Args:
         ds: an integrate result set with ``loss`` and ``loss_kernel_theory``.
@@ -33,5 +33,5 @@ def kernel_theory_gap(ds: xr.Dataset, fraction: float = 0.1) -> xr.Dataset:
     early = xr.apply_ufunc(lambda th, t: early_phase_end(th, t, fraction), theory, tau,
                            input_core_dims=[["step"], ["step"]], vectorize=True)
     max_gap = abs(gap).where(tau <= early).max("step")
-    return xr.Dataset({"gap": gap, "gap_se": se, "tau": tau, "tau_early": early, "max_gap_early": max_gap},
-                      attrs={"fraction": fraction})
+    return xr.Dataset({"gap": gap, "gap_se": se, "theory": theory, "tau": tau, "tau_early": early,
+                       "max_gap_early": max_gap}, attrs={"fraction": fraction})

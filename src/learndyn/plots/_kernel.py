@@ -34,23 +34,17 @@ def kernel_theory_overlay(ds: xr.Dataset, gap: xr.Dataset, *, title: str = "", m
         end = float(cell["tau_early"].max())
         right = max_tau or min(float(cell["tau"].max()), 3 * end if np.isfinite(end) else np.inf)
         for k, (n, c) in enumerate(zip(sizes, colors, strict=True)):
-            pick = {**sel, "n": k} if n is not None else sel
-            g, tau = gap.isel(pick), gap["tau"].isel(pick).values
-            th = ds["loss_kernel_theory"].isel({d: i for d, i in pick.items() if d in ds["loss_kernel_theory"].dims})
-            mean = ((1 + g["gap"]) * th).values
-            se = (g["gap_se"] * th).values
+            g = gap.isel({**sel, "n": k} if n is not None else sel)
+            tau, th = g["tau"].values, g["theory"].values
+            mean, se = (1 + g["gap"].values) * th, g["gap_se"].values * th
             keep = tau <= right * (1 + 1e-9)
             label = f"N = {int(n)}" if n is not None else f"simulation ({ds.sizes['seed']} seeds)"
             top.fill_between(tau[keep], (mean - se)[keep], (mean + se)[keep], color=c, alpha=0.2, lw=0)
             top.plot(tau[keep], mean[keep], "o-", color=c, ms=3, lw=1.3, label=label)
             bottom.errorbar(tau[keep], 100 * g["gap"].values[keep], yerr=100 * g["gap_se"].values[keep],
                             fmt="o-", color=c, ms=3, lw=1.2, capsize=2)
-        th = ds["loss_kernel_theory"].isel({d: i for d, i in sel.items()})
-        if "n" in th.dims:
-            th = th.isel(n=0)
-        tau0 = gap["tau"].isel({**sel, "n": 0} if "n" in gap["tau"].dims else sel).values
-        keep = tau0 <= right * (1 + 1e-9)
-        top.plot(tau0[keep], th.values[keep], "--", color=THEORY, lw=1.6, label="kernel theory (N → ∞)")
+        # the theory does not depend on N: draw it once, on the last size's τ grid
+        top.plot(tau[keep], th[keep], "--", color=THEORY, lw=1.6, label="kernel theory (N → ∞)")
         bottom.axhspan(-2, 2, color="0.85", zorder=0, label="±2 %")
         bottom.axhline(0, color=THEORY, lw=0.8)
         for ax in (top, bottom):
