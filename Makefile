@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench bench-scale bench-reference install clean
+.PHONY: demo test test-slow bench bench-scale bench-reference compare-reference install clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -40,6 +40,11 @@ bench-scale: $(STAMP)
 bench-reference: $(STAMP)
 	LEARNDYN_REFERENCE_REPO=$(REFERENCE_REPO) LEARNDYN_REFERENCE_PYTHON=$(REFERENCE_PYTHON) \
 	  $(PY) benchmarks/bench_closed_loop.py
+
+# tracking: ω1 acquisition and the recurrent pair, reference vs learndyn over seeds (≈ 30 min)
+compare-reference: $(STAMP)
+	LEARNDYN_REFERENCE_REPO=$(REFERENCE_REPO) LEARNDYN_REFERENCE_PYTHON=$(REFERENCE_PYTHON) \
+	  $(PY) benchmarks/compare_tracking_reference.py --seeds 8 --epochs 800
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _results import write_section  # noqa: E402  (benchmarks/ holds the shared writer)
+from _reference import git_file, reference_paths  # noqa: E402  (benchmarks/ holds the shared helpers)
+from _results import write_section  # noqa: E402
 
 SECTION = "closed loop vs reference"
 
@@ -53,14 +54,6 @@ else:
     t0 = time.perf_counter(); exec(loop, g); t1 = time.perf_counter()
 print(json.dumps({"seconds": t1 - t0, "torch": torch.__version__, "threads": torch.get_num_threads()}))
 '''
-
-
-def git_file(repo: Path, path: str) -> str:
-    """A file of the reference snapshot (a work tree, or a bare mirror read with ``git show``)."""
-    if (repo / path).is_file():
-        return (repo / path).read_text()
-    return subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], check=True,
-                          capture_output=True, text=True).stdout
 
 
 def run_reference(repo: Path, python: str, which: str, epochs: int) -> dict:
@@ -95,17 +88,15 @@ def run_learndyn(name: str, steps: int, seeds: int, precision: str) -> tuple[flo
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference-repo", default=os.environ.get("LEARNDYN_REFERENCE_REPO")
-                    or "/work/.mirror/yoavger+closed_loop_rnn_learning_dynamics/repo")
-    ap.add_argument("--reference-python", default=os.environ.get("LEARNDYN_REFERENCE_PYTHON")
-                    or "/work/refvenv/bin/python")
+    ap.add_argument("--reference-repo", help="snapshot of the reference repository (or LEARNDYN_REFERENCE_REPO)")
+    ap.add_argument("--reference-python", help="a Python with torch (or LEARNDYN_REFERENCE_PYTHON)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--tracking-epochs", type=int, default=50)
     args = ap.parse_args()
-    repo = Path(args.reference_repo)
+    repo, python = reference_paths(args.reference_repo, args.reference_python)
     rows = []
-    ref_nl = run_reference(repo, args.reference_python, "nonlinear", 1001)
-    ref_tr = run_reference(repo, args.reference_python, "tracking", args.tracking_epochs)
+    ref_nl = run_reference(repo, python, "nonlinear", 1001)
+    ref_tr = run_reference(repo, python, "tracking", args.tracking_epochs)
     for precision in ("float64", "float32"):
         for seeds in args.seeds:
             nl = run_learndyn("closed-loop-nonlinear", 1000, seeds, precision)

@@ -174,6 +174,9 @@ def test_force_never_deletes_a_foreign_directory(tmp_path):
 def test_show_on_corrupt_or_missing_store(tmp_path):
     out = tmp_path / "run"
     assert invoke("run", "integrate-leaky", *SMALL, "--out", out).exit_code == 0
+    from learndyn.results import open_results  # a run directory opens as its results.zarr
+
+    assert open_results(out).identical(open_results(out / "results.zarr"))
     meta = out / "results.zarr" / "zarr.json"
     meta.write_text("{ this is not json")
     assert_user_error(invoke("show", out), "corrupt")

@@ -99,6 +99,79 @@ def test_tracking_runs_both_loops_with_probes():
     # with the tiny initial readout the controller is nearly silent: y-probe loss ≈ mean r² ≈ a²/2
     y_probe = float(ds["probe_loss"].isel(seed=0, step=0).sel(loop="closed").isel(probe=1))
     assert abs(y_probe - 2.31**2 / 2) < 0.3
+    m = learndyn.experiments.summary_dict(ds)["metrics"]
+    assert m["acquisition_epochs"] == [[None] * 4] and m["acquisition_pair_mismatch"] == [[None] * 4]
+
+
+@pytest.mark.parametrize(("scale", "clamped"), [(0.1, False), (2.0, True)])
+def test_superposed_tracking_loss_equals_the_rolled_out_batch(scale, clamped):
+    """Linear controller, tracking plant: loss and gradient of 16 episodes from the 8 basis episodes
+    equal the 16 rolled out (1e-10), closed loop and teacher-forced imitation; with the clamp
+    reached, the fallback gives the same."""
+    import jax
+    import jax.random as jr
+
+    from learndyn.envs import (TrackingReference, reference_basis, reference_coefficients, tracking_plant,
+                               tracking_reference)
+    from learndyn.models import init_leaky_controller
+    from learndyn.training.closed_loop import (ControllerDynamics, closed_loop_rollout, imitation_loss,
+                                               superposed_imitation_loss, superposed_tracking_loss, tracking_loss)
+
+    ref, plant, dyn = TrackingReference(), tracking_plant(0.1, 10.0), ControllerDynamics(0.1, "linear")
+    p = init_leaky_controller(key=jr.key(0), n=24, d_in=4, d_out=2, g=0.2, in_init="uniform", in_scale=scale,
+                              out_init="uniform", out_scale=scale)
+
+    def rolled(p):
+        r = tracking_reference(jr.key(1), ref, 16)
+        x = closed_loop_rollout(p, plant, jnp.zeros((16, 4)), dyn, steps=300, reference=r, silent_first=False)
+        return tracking_loss(x["x_next"], r, plant.dt), jnp.max(jnp.abs(x["x_next"]))
+
+    coef, basis = reference_coefficients(jr.key(1), ref, 16), jnp.asarray(reference_basis(ref))
+    (a, reach), ga = jax.value_and_grad(rolled, has_aux=True)(p)
+    b, gb = jax.value_and_grad(lambda p: superposed_tracking_loss(p, plant, dyn, coef, basis))(p)
+    assert (float(reach) >= 10.0) == clamped
+    assert abs(float(a - b)) <= 1e-10 * float(a)
+    for x, y in zip(jax.tree.leaves(ga), jax.tree.leaves(gb)):
+        assert float(jnp.max(jnp.abs(x - y))) <= 1e-10 * float(jnp.max(jnp.abs(x)))
+    with pytest.raises(ValueError, match="linear controller"):
+        superposed_tracking_loss(p, plant, ControllerDynamics(0.1, "tanh"), coef, basis)
+    # teacher-forced imitation of another linear controller (the tracking open loop)
+    teacher = init_leaky_controller(key=jr.key(2), n=24, d_in=4, d_out=2, g=0.2, in_init="uniform",
+                                    in_scale=scale, out_init="uniform", out_scale=scale)
+
+    def imitation(p):
+        r = tracking_reference(jr.key(1), ref, 16)
+        u_t = closed_loop_rollout(teacher, plant, jnp.zeros((16, 4)), dyn, steps=300, reference=r,
+                                  silent_first=False)["u"]
+        s = closed_loop_rollout(p, plant, jnp.zeros((16, 4)), dyn, steps=300, reference=r, silent_first=False,
+                                control=u_t)
+        return imitation_loss(s["u"], u_t, plant.dt, "mean")
+
+    a, ga = jax.value_and_grad(imitation)(p)
+    b, gb = jax.value_and_grad(lambda p: superposed_imitation_loss(p, teacher, plant, dyn, coef, basis))(p)
+    assert abs(float(a - b)) <= 1e-10 * float(a)
+    for x, y in zip(jax.tree.leaves(ga), jax.tree.leaves(gb)):
+        assert float(jnp.max(jnp.abs(x - y))) <= 1e-10 * float(jnp.max(jnp.abs(x)))
+
+
+def test_acquisition_and_pair_mismatch_on_a_synthetic_history():
+    """Acquisition = first epoch whose centred 51-epoch mean is < 1; mismatch = min |Im λ − ω|/ω there."""
+    from learndyn.analysis import acquisition_epochs, frequency_mismatch, mismatch_at_acquisition
+
+    steps = np.arange(400)
+    probe = np.stack([np.where(steps < 150, 2.5, 0.1), np.full(400, 2.5)], axis=-1)  # probe 1 never learnt
+    # a pair whose imaginary part rises linearly 0 → 0.8 over the run, plus a fixed real bulk
+    im = 0.002 * steps
+    eig = np.stack([np.full(400, 0.1 + 0j), 0.5 + 1j * im, 0.5 - 1j * im], axis=-1)
+    # the centred mean is < 1 once ≥ 32 of its 51 records are 0.1 (0.1 f + 2.5 (1 − f) < 1): epoch 156
+    mean_at = lambda e: probe[max(0, e - 25):e + 26, 0].mean()  # noqa: E731
+    expected = next(int(e) for e in steps if e >= 25 and mean_at(e) < 1.0)
+    assert expected == 156 and acquisition_epochs(probe, steps) == [expected, None]
+    omegas = np.array([0.5, 1.0])
+    got = mismatch_at_acquisition(probe, eig, steps, omegas)
+    assert got[1] is None
+    assert abs(got[0] - abs(0.002 * expected - 0.5) / 0.5) < 1e-12
+    assert abs(frequency_mismatch(np.array([0.3 + 0.45j, 0.3 - 0.45j, 0.9]), 0.5) - 0.1) < 1e-12
 
 
 def test_surrogate_experiment_entry_order():

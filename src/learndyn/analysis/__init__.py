@@ -1,6 +1,8 @@
 """Analysis of recorded networks: spectra, outliers, fixed points, PCA, weight changes, tangent kernels."""
 
 from ._acquisition import acquisition_epochs as acquisition_epochs
+from ._acquisition import frequency_mismatch as frequency_mismatch
+from ._acquisition import mismatch_at_acquisition as mismatch_at_acquisition
 from ._boundary import boundary_estimate as boundary_estimate
 from ._fixed_points import (
     FixedPoints as FixedPoints,

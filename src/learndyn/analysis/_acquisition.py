@@ -26,3 +26,28 @@ def acquisition_epochs(probe: np.ndarray, steps: np.ndarray, threshold: float = 
                 break
         out.append(hit)
     return out
+
+
+def frequency_mismatch(eigenvalues: np.ndarray, omega: float) -> float:
+    r"""``min_j |Im λ_j − ω| / ω``: how far the recurrent spectrum is from holding a pair at ``ω``.
+
+    The acquisition criterion of science/closed_loop.md §7 item 10 asks for ``≤ 0.2`` at each
+    acquisition (the eigenvalues are those of W; ``W − I`` has the same imaginary parts, §8).
+    """
+    lam = np.asarray(eigenvalues)
+    return float(np.min(np.abs(lam.imag - omega)) / omega)
+
+
+def mismatch_at_acquisition(
+    probe: np.ndarray, eigenvalues: np.ndarray, steps: np.ndarray, omegas: np.ndarray, **acquisition
+) -> list[float | None]:
+    """:func:`frequency_mismatch` of ``eigenvalues (step, unit)`` at each probe's acquisition epoch.
+
+    ``None`` where a probe is never acquired; ``acquisition`` goes to :func:`acquisition_epochs`.
+    """
+    steps = np.asarray(steps)
+    out: list[float | None] = []
+    for k, epoch in enumerate(acquisition_epochs(probe, steps, **acquisition)):
+        i = int(np.flatnonzero(steps == epoch)[0]) if epoch is not None else None
+        out.append(None if i is None else frequency_mismatch(eigenvalues[i], float(omegas[k])))
+    return out

@@ -9,5 +9,7 @@ from ._plants import (
 from ._reference import (
     TrackingReference as TrackingReference,
     probe_reference as probe_reference,
+    reference_basis as reference_basis,
+    reference_coefficients as reference_coefficients,
     tracking_reference as tracking_reference,
 )

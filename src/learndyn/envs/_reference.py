@@ -41,21 +41,36 @@ def _ramp(times: np.ndarray, ramp: float) -> np.ndarray:
     return np.clip(times / ramp, 0.0, 1.0) if ramp > 0 else np.ones_like(times)
 
 
+def reference_basis(ref: TrackingReference) -> np.ndarray:
+    r"""The ``2K`` signals every reference is a combination of: ``(J = 2K, T, 2)``.
+
+    ``a cos(2π f t + φ) = cos φ · a cos(2π f t) − sin φ · a sin(2π f t)``, so for each component
+    (x-axis ones first, then y) the ramped ``a cos(2π f t)`` and ``a sin(2π f t)`` on its axis.
+    """
+    t = ref.times
+    ramp = _ramp(t, ref.ramp)
+    comps = [(f, 0) for f in ref.freqs_x] + [(f, 1) for f in ref.freqs_y]
+    out = np.zeros((2 * len(comps), t.size, 2))
+    for i, (f, ax) in enumerate(comps):
+        out[2 * i, :, ax] = ramp * ref.amplitude * np.cos(2 * np.pi * f * t)
+        out[2 * i + 1, :, ax] = ramp * ref.amplitude * np.sin(2 * np.pi * f * t)
+    return out
+
+
+def reference_coefficients(key: PRNGKeyArray, ref: TrackingReference, batch: int) -> Float[Array, "batch J"]:
+    """Random phases ``φ ~ U(−π, π)`` per episode and component as weights ``(cos φ, −sin φ)`` of
+    :func:`reference_basis`."""
+    kx, ky = jax.random.split(key)
+    phases = [jax.random.uniform(k, (batch, len(f)), minval=-jnp.pi, maxval=jnp.pi)
+              for k, f in ((kx, ref.freqs_x), (ky, ref.freqs_y)) if f]
+    phi = jnp.concatenate(phases, axis=-1) if phases else jnp.zeros((batch, 0))
+    return jnp.stack([jnp.cos(phi), -jnp.sin(phi)], axis=-1).reshape(batch, -1)
+
+
 def tracking_reference(key: PRNGKeyArray, ref: TrackingReference, batch: int) -> Float[Array, "batch T 2"]:
     """A batch of random-phase references ``(r_x, r_y)`` on the grid ``t_i = i·dt``."""
-    t = jnp.asarray(ref.times)
-    ramp = jnp.asarray(_ramp(ref.times, ref.ramp))
-    kx, ky = jax.random.split(key)
-
-    def axis(k, freqs: Sequence[float]):
-        if not freqs:
-            return jnp.zeros((batch, t.size))
-        phases = jax.random.uniform(k, (batch, len(freqs)), minval=-jnp.pi, maxval=jnp.pi)
-        f = jnp.asarray(freqs)
-        waves = jnp.cos(2 * jnp.pi * f[None, :, None] * t[None, None, :] + phases[..., None])
-        return ramp * ref.amplitude * waves.sum(axis=1)
-
-    return jnp.stack([axis(kx, ref.freqs_x), axis(ky, ref.freqs_y)], axis=-1)
+    coef = reference_coefficients(key, ref, batch)
+    return jnp.einsum("bj,jta->bta", coef, jnp.asarray(reference_basis(ref), coef.dtype))
 
 
 def probe_reference(ref: TrackingReference) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

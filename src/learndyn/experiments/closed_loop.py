@@ -29,9 +29,16 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..analysis import acquisition_epochs
+from ..analysis import acquisition_epochs, mismatch_at_acquisition
 from ..config import ClosedLoopSpec, grid_dims, grid_points, spec_at
-from ..envs import TrackingReference, k_integrator, probe_reference, tracking_plant, tracking_reference
+from ..envs import (
+    TrackingReference,
+    k_integrator,
+    probe_reference,
+    reference_basis,
+    reference_coefficients,
+    tracking_plant,
+)
 from ..models import (
     LeakyController,
     Rank1Controller,
@@ -50,6 +57,8 @@ from ..training.closed_loop import (
     fixed_batch,
     imitation_loss,
     open_loop_outputs,
+    superposed_imitation_loss,
+    superposed_tracking_loss,
     tracking_loss,
     uniform_initial_states,
 )
@@ -166,11 +175,8 @@ def closed_loss_fn(spec: ClosedLoopSpec):
 
         def loss(p, d, key):
             kr, kn = jr.split(key)
-            ref = tracking_reference(kr, ref_cfg, tr.batch).astype(_dtype(p))
-            x0 = jnp.zeros((tr.batch, plant.state_dim), _dtype(p))
-            roll = closed_loop_rollout(p, plant, x0, dyn, steps=tr.horizon, reference=ref, silent_first=False,
-                                       key=kn if plant.noise > 0 else None)
-            return tracking_loss(roll["x_next"], ref, plant.dt)
+            coef = reference_coefficients(kr, ref_cfg, tr.batch).astype(_dtype(p))
+            return _tracking_episodes_loss(p, plant, dyn, coef, ref_cfg, kn)
 
         return loss
     reg = regulation_loss_of(spec)
@@ -184,6 +190,20 @@ def closed_loss_fn(spec: ClosedLoopSpec):
         return reg(roll["x"], roll["u"], horizon=d.horizon, beta=d.beta)
 
     return loss
+
+
+def _tracking_episodes_loss(p, plant, dyn, coef, ref_cfg: TrackingReference, key):
+    """Tracking loss of the episodes with references ``coef @ basis`` (§1.2): by superposition of the
+    basis episodes for a linear controller on a noise-free plant (exact, see
+    :func:`~learndyn.training.closed_loop.superposed_tracking_loss`), else rolled out one by one."""
+    basis = jnp.asarray(reference_basis(ref_cfg), coef.dtype)
+    if dyn.activation == "linear" and plant.noise == 0:
+        return superposed_tracking_loss(p, plant, dyn, coef, basis)
+    ref = jnp.einsum("bj,jta->bta", coef, basis)
+    x0 = jnp.zeros((coef.shape[0], plant.state_dim), coef.dtype)
+    roll = closed_loop_rollout(p, plant, x0, dyn, steps=basis.shape[1], reference=ref, silent_first=False,
+                               key=key if plant.noise > 0 else None)
+    return tracking_loss(roll["x_next"], ref, plant.dt)
 
 
 def exact_regulation_loss(spec: ClosedLoopSpec, params, beta, horizon):
@@ -206,8 +226,14 @@ def open_loss_fn(spec: ClosedLoopSpec):
     if tr.open_input == "teacher_forcing":
         ref_cfg = reference_of(spec)
 
+        basis = reference_basis(ref_cfg)
+
         def loss(p, d, key):
-            ref = tracking_reference(key, ref_cfg, tr.batch).astype(_dtype(p))
+            coef = reference_coefficients(key, ref_cfg, tr.batch).astype(_dtype(p))
+            psi = jnp.asarray(basis, coef.dtype)
+            if dyn.activation == "linear" and plant.noise == 0:
+                return superposed_imitation_loss(p, d.teacher, plant, dyn, coef, psi)
+            ref = jnp.einsum("bj,jta->bta", coef, psi)
             x0 = jnp.zeros((tr.batch, plant.state_dim), _dtype(p))
             teacher = closed_loop_rollout(d.teacher, plant, x0, dyn, steps=tr.horizon, reference=ref,
                                           silent_first=False)
@@ -281,12 +307,11 @@ def _test_metric_fn(spec: ClosedLoopSpec):
     """Closed-loop test metric on a fixed batch (§3.2): per network ``metric(params, data)``."""
     plant, dyn, tr = plant_of(spec), dynamics_of(spec), spec.train
     if spec.plant.kind == "tracking":
-        ref = tracking_reference(jr.key(TEST_SEED), reference_of(spec), tr.test_batch)
-        x0 = jnp.zeros((tr.test_batch, plant.state_dim))
+        ref_cfg = reference_of(spec)
+        coef = reference_coefficients(jr.key(TEST_SEED), ref_cfg, tr.test_batch)
 
         def metric(p, d):
-            roll = closed_loop_rollout(p, plant, x0, dyn, steps=tr.horizon, reference=ref, silent_first=False)
-            return tracking_loss(roll["x_next"], ref, plant.dt)
+            return _tracking_episodes_loss(p, plant, dyn, coef.astype(_dtype(p)), ref_cfg, None)
 
         return metric
     x0 = jnp.asarray(fixed_batch(TEST_SEED, tr.test_batch, plant.state_dim, tr.test_range))
@@ -329,13 +354,24 @@ def _probe_fn(spec: ClosedLoopSpec):
     return probes
 
 
+def _map_networks(f):
+    """``vmap`` over the leading (network) axis on accelerators; ``lax.map`` on a CPU (no vmap, so
+    ``lax.cond`` stays a branch — the schedule of :func:`~learndyn.training._flops.auto_vector_width`)."""
+    if jax.devices()[0].platform != "cpu":
+        return jax.vmap(f)
+    return lambda *args: jax.lax.map(lambda a: f(*a), args)
+
+
 def _make_observer(built: Built, loss):
     spec, problem = built.spec, built.problem
     integrator = spec.plant.kind == "integrator"
     linear = spec.model.activation == "linear"
     plant = plant_of(spec)
-    metric = jax.jit(jax.vmap(_test_metric_fn(spec)))
-    train_loss = jax.jit(jax.vmap(lambda p, d, k, s: loss(p, d, jr.fold_in(k, s)), in_axes=(0, 0, 0, None)))
+    # tracking with a linear controller branches inside its loss (superposition or rollout): on a
+    # CPU map the networks one after another so that the branch is not turned into a select
+    per_net = _map_networks if spec.plant.kind == "tracking" and linear else jax.vmap
+    metric = jax.jit(per_net(_test_metric_fn(spec)))
+    train_loss = jax.jit(lambda p, d, k, s: per_net(lambda p, d, k: loss(p, d, jr.fold_in(k, s)))(p, d, k))
     gains = jax.jit(jax.vmap(_gain_fn(spec))) if integrator else None
     probes = jax.jit(jax.vmap(_probe_fn(spec))) if not integrator else None
     exact = (jax.jit(jax.vmap(lambda p, d: exact_regulation_loss(spec, p, d.beta, d.horizon)))
@@ -624,6 +660,10 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         if "probe_loss" in sub:
             pl = sub["probe_loss"].values
             m[f"{prefix}acquisition_epochs"] = per_seed(lambda ix: acquisition_epochs(pl[ix], steps))
+            if "eig_w" in sub:
+                ew, om = sub["eig_w"].values, ds["probe_omega"].values
+                m[f"{prefix}acquisition_pair_mismatch"] = per_seed(
+                    lambda ix: mismatch_at_acquisition(pl[ix], ew[ix], steps, om))
         return m
 
     metrics = loop_metrics(0, "")

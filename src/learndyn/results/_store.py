@@ -159,12 +159,14 @@ class RunDir:
 
 
 def open_results(path: str | os.PathLike) -> xr.Dataset:
-    """Load a ``results.zarr`` into memory.
+    """Load a ``results.zarr`` (or the one inside a run directory) into memory.
 
     Raises:
         StoreError: if the store is missing or unreadable (corrupt).
     """
     path = Path(path)
+    if (path / "results.zarr").is_dir():
+        path = path / "results.zarr"
     if not path.exists():
         raise StoreError(f"{path}: no result store here")
     try:

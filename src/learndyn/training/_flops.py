@@ -107,9 +107,10 @@ def auto_vector_width(problem) -> int | None:
     steps; ``1`` (networks looped inside the one compiled program) on a CPU when a step costs at
     least ``CPU_LOOP_FLOPS`` — there XLA's batched matrix products run below its unbatched ones
     (benchmarks/RESULTS.md, "scale (cpu)": vmapping 8–64 networks was 0.46–0.79× the speed of
-    looping them for every family above 10⁷ FLOPs per step)."""
+    looping them for every family above 10⁷ FLOPs per step). A single network is "looped" too: then
+    nothing is vmapped, so a ``lax.cond`` in its loss (the tracking superposition) stays a branch."""
     device = jax.config.jax_default_device or jax.devices()[0]
     platform = device if isinstance(device, str) else getattr(device, "platform", "cpu")
-    if platform != "cpu" or problem.n_networks == 1:
+    if platform != "cpu":
         return None
     return 1 if step_flops(problem).flops >= CPU_LOOP_FLOPS else None

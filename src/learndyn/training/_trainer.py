@@ -101,7 +101,13 @@ def _make_advance(problem: Problem):
         return params, opt_state, bad, div_step
 
     width = problem.vector_width
-    if width is None or width >= problem.n_networks:
+    if width == 1:  # networks one after another, no vmap: a `lax.cond` inside a loss stays a branch
+        # (under vmap it becomes a select that evaluates both sides)
+
+        def batched(p, s, d, ds, data, keys, step):
+            return jax.lax.map(lambda a: one_step(*a, step), (p, s, d, ds, data, keys))
+
+    elif width is None or width >= problem.n_networks:
         batched = jax.vmap(one_step, in_axes=(0, 0, 0, 0, 0, 0, None))
     else:  # vmapped blocks of `width` networks, one block after another, in one program
 
