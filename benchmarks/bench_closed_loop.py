@@ -12,7 +12,7 @@ Runs, in one invocation:
 
 Writes the section "closed loop vs reference" of benchmarks/RESULTS.md.
 
-    python benchmarks/bench_closed_loop.py --reference-repo PATH --reference-python PY [--seeds 1 4]
+    python benchmarks/bench_closed_loop.py --reference-repo PATH --reference-python PY [--seeds 1 4 16]
 """
 
 from __future__ import annotations
@@ -90,14 +90,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reference-repo", help="snapshot of the reference repository (or LEARNDYN_REFERENCE_REPO)")
     ap.add_argument("--reference-python", help="a Python with torch (or LEARNDYN_REFERENCE_PYTHON)")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 4, 16])
+    ap.add_argument("--precisions", nargs="+", default=["float32"], choices=["float32", "float64"],
+                    help="learndyn precisions (the reference runs float32)")
     ap.add_argument("--tracking-epochs", type=int, default=50)
     args = ap.parse_args()
     repo, python = reference_paths(args.reference_repo, args.reference_python)
     rows = []
     ref_nl = run_reference(repo, python, "nonlinear", 1001)
     ref_tr = run_reference(repo, python, "tracking", args.tracking_epochs)
-    for precision in ("float64", "float32"):
+    for precision in args.precisions:
         for seeds in args.seeds:
             nl = run_learndyn("closed-loop-nonlinear", 1000, seeds, precision)
             tr = run_learndyn("tracking", args.tracking_epochs, seeds, precision)

@@ -277,7 +277,7 @@ def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", pre
     elif phase == "open":
         params = previous.built.problem.params  # the closed-loop epoch-0 weights
     else:
-        per_point = [jax.vmap(lambda k, s=s: init_controller(s, k))(keys) for s in specs]
+        per_point = [jax.jit(jax.vmap(lambda k, s=s: init_controller(s, k)))(keys) for s in specs]  # one compile
         params = jax.tree.map(lambda *a: jnp.concatenate(a).astype(tr.precision), *per_point)
     teacher = previous.state.params if phase == "open" else None
     beta = jnp.asarray([s.train.beta for s in specs for _ in range(spec.seeds)], float)
