@@ -36,7 +36,8 @@ bench-scale: $(STAMP)
 
 # side by side with the reference implementation of Ger & Barak: needs a local snapshot of
 # github:yoavger/closed_loop_rnn_learning_dynamics (REFERENCE_REPO) and a Python with torch
-# (REFERENCE_PYTHON); the reference code is read at run time, never copied into learndyn
+# (REFERENCE_PYTHON: torch, numpy, scipy, scikit-learn, matplotlib, seaborn — what its notebooks
+# import); the reference code is read at run time, never copied into learndyn
 bench-reference: $(STAMP)
 	LEARNDYN_REFERENCE_REPO=$(REFERENCE_REPO) LEARNDYN_REFERENCE_PYTHON=$(REFERENCE_PYTHON) \
 	  $(PY) benchmarks/bench_closed_loop.py

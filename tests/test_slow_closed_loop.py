@@ -86,7 +86,7 @@ def test_tracking_frequency_order(tracking_10k):
 
 
 @pytest.mark.xfail(strict=True, reason="the reference implementation itself misses this: at the ω1 "
-                   "acquisition its pair is 24–71 % below ω1 over 6 seeds (benchmarks/RESULTS.md, "
+                   "acquisition its pair is 23–71 % below ω1 in 8 of 8 seeds (benchmarks/RESULTS.md, "
                    "'tracking ω1 acquisition vs reference'); docs/reproductions.md item 10")
 def test_tracking_omega1_pair_at_acquisition(tracking_10k):
     """Item 10, second half, for ω1: |Im − ω1| ≤ 0.2 ω1 at the ω1 acquisition in every seed."""
