@@ -50,6 +50,7 @@ from ..models import (
 )
 from ..theory import closed_loop as theory
 from ..training import Problem, TrainState, gradient_engine, recorded_steps
+from ..training._flops import default_platform
 from ..training.closed_loop import (
     ControllerDynamics,
     RegulationLoss,
@@ -192,12 +193,17 @@ def closed_loss_fn(spec: ClosedLoopSpec):
     return loss
 
 
+def _superposable(dyn: ControllerDynamics, plant) -> bool:
+    """Tracking episodes superpose: a linear controller on a noise-free plant (started at rest)."""
+    return dyn.activation == "linear" and plant.noise == 0
+
+
 def _tracking_episodes_loss(p, plant, dyn, coef, ref_cfg: TrackingReference, key):
     """Tracking loss of the episodes with references ``coef @ basis`` (§1.2): by superposition of the
     basis episodes for a linear controller on a noise-free plant (exact, see
     :func:`~learndyn.training.closed_loop.superposed_tracking_loss`), else rolled out one by one."""
     basis = jnp.asarray(reference_basis(ref_cfg), coef.dtype)
-    if dyn.activation == "linear" and plant.noise == 0:
+    if _superposable(dyn, plant):
         return superposed_tracking_loss(p, plant, dyn, coef, basis)
     ref = jnp.einsum("bj,jta->bta", coef, basis)
     x0 = jnp.zeros((coef.shape[0], plant.state_dim), coef.dtype)
@@ -225,13 +231,12 @@ def open_loss_fn(spec: ClosedLoopSpec):
     plant, dyn, tr = plant_of(spec), dynamics_of(spec), spec.train
     if tr.open_input == "teacher_forcing":
         ref_cfg = reference_of(spec)
-
         basis = reference_basis(ref_cfg)
 
         def loss(p, d, key):
             coef = reference_coefficients(key, ref_cfg, tr.batch).astype(_dtype(p))
             psi = jnp.asarray(basis, coef.dtype)
-            if dyn.activation == "linear" and plant.noise == 0:
+            if _superposable(dyn, plant):
                 return superposed_imitation_loss(p, d.teacher, plant, dyn, coef, psi)
             ref = jnp.einsum("bj,jta->bta", coef, psi)
             x0 = jnp.zeros((tr.batch, plant.state_dim), _dtype(p))
@@ -277,7 +282,7 @@ def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", pre
     elif phase == "open":
         params = previous.built.problem.params  # the closed-loop epoch-0 weights
     else:
-        per_point = [jax.jit(jax.vmap(lambda k, s=s: init_controller(s, k)))(keys) for s in specs]  # one compile
+        per_point = [jax.jit(jax.vmap(lambda k, s=s: init_controller(s, k)))(keys) for s in specs]
         params = jax.tree.map(lambda *a: jnp.concatenate(a).astype(tr.precision), *per_point)
     teacher = previous.state.params if phase == "open" else None
     beta = jnp.asarray([s.train.beta for s in specs for _ in range(spec.seeds)], float)
@@ -357,7 +362,7 @@ def _probe_fn(spec: ClosedLoopSpec):
 def _map_networks(f):
     """``vmap`` over the leading (network) axis on accelerators; ``lax.map`` on a CPU (no vmap, so
     ``lax.cond`` stays a branch — the schedule of :func:`~learndyn.training._flops.auto_vector_width`)."""
-    if jax.devices()[0].platform != "cpu":
+    if default_platform() != "cpu":
         return jax.vmap(f)
     return lambda *args: jax.lax.map(lambda a: f(*a), args)
 
@@ -369,7 +374,8 @@ def _make_observer(built: Built, loss):
     plant = plant_of(spec)
     # tracking with a linear controller branches inside its loss (superposition or rollout): on a
     # CPU map the networks one after another so that the branch is not turned into a select
-    per_net = _map_networks if spec.plant.kind == "tracking" and linear else jax.vmap
+    superposed = spec.plant.kind == "tracking" and _superposable(dynamics_of(spec), plant)
+    per_net = _map_networks if superposed else jax.vmap
     metric = jax.jit(per_net(_test_metric_fn(spec)))
     train_loss = jax.jit(lambda p, d, k, s: per_net(lambda p, d, k: loss(p, d, jr.fold_in(k, s)))(p, d, k))
     gains = jax.jit(jax.vmap(_gain_fn(spec))) if integrator else None

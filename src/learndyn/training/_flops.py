@@ -102,6 +102,12 @@ def step_flops(problem) -> FlopCount:
 CPU_LOOP_FLOPS = 1e6
 
 
+def default_platform() -> str:
+    """The platform JAX computes on by default: ``"cpu"``, ``"gpu"``, ``"tpu"``."""
+    device = jax.config.jax_default_device or jax.devices()[0]
+    return device if isinstance(device, str) else getattr(device, "platform", "cpu")
+
+
 def auto_vector_width(problem) -> int | None:
     """learndyn's default schedule: ``None`` (all networks vmapped) on accelerators and for small
     steps; ``1`` (networks looped inside the one compiled program) on a CPU when a step costs at
@@ -109,8 +115,6 @@ def auto_vector_width(problem) -> int | None:
     (benchmarks/RESULTS.md, "scale (cpu)": vmapping 8–64 networks was 0.46–0.79× the speed of
     looping them for every family above 10⁷ FLOPs per step). A single network is "looped" too: then
     nothing is vmapped, so a ``lax.cond`` in its loss (the tracking superposition) stays a branch."""
-    device = jax.config.jax_default_device or jax.devices()[0]
-    platform = device if isinstance(device, str) else getattr(device, "platform", "cpu")
-    if platform != "cpu":
+    if default_platform() != "cpu":
         return None
     return 1 if step_flops(problem).flops >= CPU_LOOP_FLOPS else None
