@@ -154,6 +154,21 @@ def test_superposed_tracking_loss_equals_the_rolled_out_batch(scale, clamped):
         assert float(jnp.max(jnp.abs(x - y))) <= 1e-10 * float(jnp.max(jnp.abs(x)))
 
 
+def test_train_input_open_trains_w_in_only_in_the_student():
+    """train.train_input = 'open' (the reference's tracking run): W_in fixed in the closed loop,
+    trained in the open-loop student; true trains it in both; false in neither."""
+    import jax.random as jr
+
+    from learndyn.experiments.closed_loop import init_controller, trainable_mask
+
+    for value, closed, opened in (("'open'", False, True), ("true", True, True), ("false", False, False)):
+        spec = learndyn.resolve_spec("tracking", [f"train.train_input={value}", "model.n=8"])
+        p = init_controller(spec, jr.key(0))
+        assert trainable_mask(spec, p, "closed").w_in is closed
+        assert trainable_mask(spec, p, "open").w_in is opened
+        assert trainable_mask(spec, p, "open").w is True
+
+
 def test_acquisition_and_pair_mismatch_on_a_synthetic_history():
     """Acquisition = first epoch whose centred 51-epoch mean is < 1; mismatch = min |Im λ − ω|/ω there."""
     from learndyn.analysis import acquisition_epochs, frequency_mismatch, mismatch_at_acquisition
@@ -189,6 +204,7 @@ def test_surrogate_experiment_entry_order():
     (["closed-loop-rank1", "--set", "train.optimiser='adam'"], "unknown key 'train.optimiser'"),
     (["closed-loop-nonlinear", "--set", "train.method='exact'"], "train.method='exact'"),
     (["closed-loop-rank1", "--set", "train.restart_step=2000"], "restart_step"),
+    (["tracking", "--set", "train.train_input='both'"], "train.train_input"),
 ])
 def test_bad_closed_loop_input_is_one_line_exit_2(tmp_path, args, fragment):
     from typer.testing import CliRunner

@@ -228,7 +228,9 @@ class ClosedLoopTrain(Strict):
     control_cost_convention: Literal["per_sample", "reference"] = "per_sample"
     state_reduction: Literal["sum", "mean"] = Field(
         "mean", description="'sum': Σ_t dt·mean_b ½‖x‖² (non-linear); 'mean': (1/T)Σ_t (rank-1)")
-    train_input: bool = Field(False, description="train the input weights too (reference student)")
+    train_input: bool | Literal["open"] = Field(
+        False, description="train the input weights too: true (both loops), 'open' (only the open-loop "
+        "student, as the reference's tracking run)")
     restart_step: int = Field(0, ge=0, description="pre-train with the registered settings to this "
                               "step, then apply the grid (Figs. 4e, 5d)")
     test_batch: int = Field(100, ge=1, description="fixed test batch size")

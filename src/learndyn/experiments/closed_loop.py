@@ -148,9 +148,13 @@ def init_controller(spec: ClosedLoopSpec, key):
                                  out_scale=m.out_scale)
 
 
-def trainable_mask(spec: ClosedLoopSpec, params):
-    """Which leaves are trained: z, u, v (rank-1; m too with train_input); W, W_out (+ W_in)."""
-    ti = spec.train.train_input
+def trainable_mask(spec: ClosedLoopSpec, params, phase: str = "closed"):
+    """Which leaves are trained: z, u, v (rank-1; m too with train_input); W, W_out (+ W_in).
+
+    ``train.train_input``: ``true`` trains the input weights in every phase, ``"open"`` only in
+    the open-loop student (the reference's tracking run: its closed-loop net keeps W_in fixed,
+    its student trains it, science §6.2.6)."""
+    ti = spec.train.train_input is True or (spec.train.train_input == "open" and phase == "open")
     if isinstance(params, Rank1Controller):
         return Rank1Controller(m=ti, z=True, u=True, v=True, j=False)
     return LeakyController(w=True, w_in=ti, w_out=True)
@@ -292,7 +296,8 @@ def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", pre
     problem = Problem(
         params=params, data=NetData(beta, horizon, teacher), lr=lrs,
         keys=jnp.concatenate([jax.vmap(lambda k: jr.fold_in(k, _PHASE_TAG[phase]))(noise_keys)] * n_pts),
-        engine=gradient_engine(loss), trainable=trainable_mask(spec, jax.tree.map(lambda x: x[0], params)),
+        engine=gradient_engine(loss),
+        trainable=trainable_mask(spec, jax.tree.map(lambda x: x[0], params), phase),
         optimizer=tr.optimizer, clip=tr.clip if tr.clip > 0 else None,
     )
     total, offset = _phase_span(spec, phase)
