@@ -85,18 +85,15 @@ def run_learndyn(name: str, steps: int, seeds: int, precision: str, timed_steps:
     """Wall time of a whole ``learndyn.run`` in a fresh process (compilation included, no warm
     in-process caches), and the steady-state time of ``steps`` training steps: the trainer's
     compiled step from the initial networks, median of 3 timings of ``min(steps, timed_steps)``."""
-    import dataclasses
-
     import learndyn
     from learndyn.experiments import closed_loop as cl
-    from learndyn.training._flops import auto_vector_width
+    from learndyn.experiments._runner import scheduled
 
     out = subprocess.run([sys.executable, "-c", LEARNDYN_RUN, name, str(steps), str(seeds), precision],
                          check=True, capture_output=True, text=True)
     wall = float(out.stdout.strip().splitlines()[-1])
     spec = learndyn.resolve_spec(name, ["train.mode='closed'", f"train.precision='{precision}'"], seeds=seeds)
-    problem = cl.build(spec).problem
-    problem = dataclasses.replace(problem, vector_width=auto_vector_width(problem))
+    problem = scheduled(cl.build(spec).problem, spec.vector_width)
     n = min(steps, timed_steps)
     per_step, _ = time_advance(problem, n, repeats=3)
     return wall, per_step * steps

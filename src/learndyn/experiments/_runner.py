@@ -137,6 +137,13 @@ def _phases(family: ModuleType, spec: BaseSpec) -> list[tuple[str, int]]:
     return list(family.phases(spec)) if hasattr(family, "phases") else [("main", spec.train.steps)]
 
 
+def scheduled(problem, vector_width: int | None = None):
+    """``problem`` with the network schedule a run uses: ``vector_width`` when given, else
+    learndyn's default (:func:`~learndyn.training._flops.auto_vector_width`)."""
+    width = vector_width if vector_width is not None else auto_vector_width(problem)
+    return problem if width is None else dataclasses.replace(problem, vector_width=width)
+
+
 def run(
     spec: BaseSpec,
     out: str | os.PathLike | None = None,
@@ -192,9 +199,7 @@ def run(
     offset = 0
     for index, (phase, total) in enumerate(phases):
         built = family.build(spec, record_steps=None, phase=phase, previous=done[-1] if done else None)
-        width = spec.vector_width if spec.vector_width is not None else auto_vector_width(built.problem)
-        if width is not None:
-            built.problem = dataclasses.replace(built.problem, vector_width=width)
+        built.problem = scheduled(built.problem, spec.vector_width)
         if index < ckpt_phase:  # finished before the checkpoint: restore, do not retrain
             prefix = f"p{index}_"
             sub = {k[len(prefix):]: v for k, v in ckpt.items() if k.startswith(prefix)}

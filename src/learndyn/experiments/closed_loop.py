@@ -58,9 +58,11 @@ from ..training.closed_loop import (
     fixed_batch,
     imitation_loss,
     open_loop_outputs,
+    rolled_imitation_loss,
+    rolled_tracking_loss,
+    superposable,
     superposed_imitation_loss,
     superposed_tracking_loss,
-    tracking_loss,
     uniform_initial_states,
 )
 
@@ -197,23 +199,14 @@ def closed_loss_fn(spec: ClosedLoopSpec):
     return loss
 
 
-def _superposable(dyn: ControllerDynamics, plant) -> bool:
-    """Tracking episodes superpose: a linear controller on a noise-free plant (started at rest)."""
-    return dyn.activation == "linear" and plant.noise == 0
-
-
 def _tracking_episodes_loss(p, plant, dyn, coef, ref_cfg: TrackingReference, key):
     """Tracking loss of the episodes with references ``coef @ basis`` (§1.2): by superposition of the
     basis episodes for a linear controller on a noise-free plant (exact, see
     :func:`~learndyn.training.closed_loop.superposed_tracking_loss`), else rolled out one by one."""
     basis = jnp.asarray(reference_basis(ref_cfg), coef.dtype)
-    if _superposable(dyn, plant):
+    if superposable(dyn, plant):
         return superposed_tracking_loss(p, plant, dyn, coef, basis)
-    ref = jnp.einsum("bj,jta->bta", coef, basis)
-    x0 = jnp.zeros((coef.shape[0], plant.state_dim), coef.dtype)
-    roll = closed_loop_rollout(p, plant, x0, dyn, steps=basis.shape[1], reference=ref, silent_first=False,
-                               key=key if plant.noise > 0 else None)
-    return tracking_loss(roll["x_next"], ref, plant.dt)
+    return rolled_tracking_loss(p, plant, dyn, coef, basis, key=key)
 
 
 def exact_regulation_loss(spec: ClosedLoopSpec, params, beta, horizon):
@@ -236,20 +229,11 @@ def open_loss_fn(spec: ClosedLoopSpec):
     if tr.open_input == "teacher_forcing":
         ref_cfg = reference_of(spec)
         basis = reference_basis(ref_cfg)
+        imitate = superposed_imitation_loss if superposable(dyn, plant) else rolled_imitation_loss
 
         def loss(p, d, key):
             coef = reference_coefficients(key, ref_cfg, tr.batch).astype(_dtype(p))
-            psi = jnp.asarray(basis, coef.dtype)
-            if _superposable(dyn, plant):
-                return superposed_imitation_loss(p, d.teacher, plant, dyn, coef, psi)
-            ref = jnp.einsum("bj,jta->bta", coef, psi)
-            x0 = jnp.zeros((tr.batch, plant.state_dim), _dtype(p))
-            teacher = closed_loop_rollout(d.teacher, plant, x0, dyn, steps=tr.horizon, reference=ref,
-                                          silent_first=False)
-            u_t = jax.lax.stop_gradient(teacher["u"])
-            student = closed_loop_rollout(p, plant, x0, dyn, steps=tr.horizon, reference=ref,
-                                          silent_first=False, control=u_t)
-            return imitation_loss(student["u"], u_t, plant.dt, "mean")
+            return imitate(p, d.teacher, plant, dyn, coef, jnp.asarray(basis, coef.dtype))
 
         return loss
     d_in = plant.c_obs.shape[0]
@@ -379,7 +363,7 @@ def _make_observer(built: Built, loss):
     plant = plant_of(spec)
     # tracking with a linear controller branches inside its loss (superposition or rollout): on a
     # CPU map the networks one after another so that the branch is not turned into a select
-    superposed = spec.plant.kind == "tracking" and _superposable(dynamics_of(spec), plant)
+    superposed = spec.plant.kind == "tracking" and superposable(dynamics_of(spec), plant)
     per_net = _map_networks if superposed else jax.vmap
     metric = jax.jit(per_net(_test_metric_fn(spec)))
     train_loss = jax.jit(lambda p, d, k, s: per_net(lambda p, d, k: loss(p, d, jr.fold_in(k, s)))(p, d, k))

@@ -168,11 +168,34 @@ def _superposed_or_rolled(coef, x_basis, err_basis, rolled_out, bound: float, sc
     return jax.lax.cond(inside, superposed, lambda _: rolled_out(), None)
 
 
+def superposable(dyn: ControllerDynamics, plant: LinearPlant) -> bool:
+    """Tracking episodes from rest superpose: a linear controller on a noise-free plant."""
+    return dyn.activation == "linear" and plant.noise == 0
+
+
 def _check_superposable(dyn: ControllerDynamics, plant: LinearPlant) -> LinearPlant:
     """The plant without its clamp, for the basis episodes (which the clamp check then covers)."""
-    if dyn.activation != "linear" or plant.noise > 0:
+    if not superposable(dyn, plant):
         raise ValueError("superposition needs a linear controller and a noise-free plant")
     return dataclasses.replace(plant, bound=float("inf"))
+
+
+def rolled_tracking_loss(
+    params: Controller,
+    plant: LinearPlant,
+    dyn: ControllerDynamics,
+    coef: Float[Array, "batch J"],
+    basis: Float[Array, "J T 2"],
+    position_index=(0, 2),
+    key: PRNGKeyArray | None = None,
+):
+    """:func:`tracking_loss` of the references ``r_b = Σ_j c_bj ψ_j``, each episode rolled out from
+    rest (any controller; ``key`` for the plant's process noise)."""
+    ref = jnp.einsum("bj,jta->bta", coef, basis)
+    x0 = jnp.zeros((coef.shape[0], plant.state_dim), coef.dtype)
+    roll = closed_loop_rollout(params, plant, x0, dyn, steps=basis.shape[1], reference=ref, silent_first=False,
+                               key=key if plant.noise > 0 else None)
+    return tracking_loss(roll["x_next"], ref, plant.dt, position_index)
 
 
 def superposed_tracking_loss(
@@ -195,22 +218,43 @@ def superposed_tracking_loss(
 
     the loss and its gradient for B episodes at the cost of J (J = 8, B = 100 for the published
     task). If any state of any of the B episodes reaches the clamp, the B episodes are rolled out
-    as they are instead (``lax.cond``): the value is exact either way. Under ``vmap`` the branch
-    becomes a select and both sides run, so the saving needs networks looped (the CPU schedule).
+    as they are instead (:func:`rolled_tracking_loss`, ``lax.cond``): the value is exact either way.
+    Under ``vmap`` the branch becomes a select and both sides run, so the saving needs networks
+    looped (the CPU schedule).
     """
     free = _check_superposable(dyn, plant)
-    steps, dtype = basis.shape[1], coef.dtype
-    roll = closed_loop_rollout(params, free, jnp.zeros((basis.shape[0], plant.state_dim), dtype), dyn,
+    steps = basis.shape[1]
+    roll = closed_loop_rollout(params, free, jnp.zeros((basis.shape[0], plant.state_dim), coef.dtype), dyn,
                                steps=steps, reference=basis, silent_first=False)
     err = roll["x_next"][..., jnp.asarray(position_index)] - basis
+    return _superposed_or_rolled(
+        coef, roll["x_next"], err, lambda: rolled_tracking_loss(params, plant, dyn, coef, basis, position_index),
+        plant.bound, plant.dt / steps)
 
-    def rolled_out():
-        ref = jnp.einsum("bj,jta->bta", coef, basis)
-        x0 = jnp.zeros((coef.shape[0], plant.state_dim), dtype)
-        full = closed_loop_rollout(params, plant, x0, dyn, steps=steps, reference=ref, silent_first=False)
-        return tracking_loss(full["x_next"], ref, plant.dt, position_index)
 
-    return _superposed_or_rolled(coef, roll["x_next"], err, rolled_out, plant.bound, plant.dt / steps)
+def _teacher_forced_episodes(student, teacher, plant, dyn, ref):
+    """The teacher drives the plant from rest; the student reads that trajectory. Returns the
+    teacher's states, the student's and the teacher's controls (the latter without gradient)."""
+    x0 = jnp.zeros((ref.shape[0], plant.state_dim), ref.dtype)
+    t = closed_loop_rollout(teacher, plant, x0, dyn, steps=ref.shape[1], reference=ref, silent_first=False)
+    u_t = jax.lax.stop_gradient(t["u"])
+    s = closed_loop_rollout(student, plant, x0, dyn, steps=ref.shape[1], reference=ref, silent_first=False,
+                            control=u_t)
+    return t["x_next"], s["u"], u_t
+
+
+def rolled_imitation_loss(
+    student: Controller,
+    teacher: Controller,
+    plant: LinearPlant,
+    dyn: ControllerDynamics,
+    coef: Float[Array, "batch J"],
+    basis: Float[Array, "J T 2"],
+):
+    """Teacher-forced open-loop loss ``(1/T) Σ_t dt·mean_{b,out} (u_T − u_S)²`` of the references
+    ``r_b = Σ_j c_bj ψ_j``, each episode rolled out (any controllers)."""
+    _, u_s, u_t = _teacher_forced_episodes(student, teacher, plant, dyn, jnp.einsum("bj,jta->bta", coef, basis))
+    return imitation_loss(u_s, u_t, plant.dt, "mean")
 
 
 def superposed_imitation_loss(
@@ -221,31 +265,18 @@ def superposed_imitation_loss(
     coef: Float[Array, "batch J"],
     basis: Float[Array, "J T 2"],
 ):
-    r"""Teacher-forced open-loop loss ``(1/T) Σ_t dt·mean_{b,out} (u_T − u_S)²`` of the references
-    ``r_b = Σ_j c_bj ψ_j``, by superposition (see :func:`superposed_tracking_loss`).
+    r""":func:`rolled_imitation_loss` by superposition (see :func:`superposed_tracking_loss`).
 
     The plant is driven by the (linear) teacher, and the linear student reads that trajectory, so
     both outputs are ``Σ_j c_bj`` times their basis outputs while the teacher's states stay inside
-    the clamp; the teacher's control carries no gradient. Otherwise the B episodes are rolled out.
+    the clamp; otherwise the B episodes are rolled out.
     """
     free = _check_superposable(dyn, plant)
-    steps, dtype = basis.shape[1], coef.dtype
-
-    def episodes(ref, plant_):
-        x0 = jnp.zeros((ref.shape[0], plant.state_dim), dtype)
-        t = closed_loop_rollout(teacher, plant_, x0, dyn, steps=steps, reference=ref, silent_first=False)
-        u_t = jax.lax.stop_gradient(t["u"])
-        s = closed_loop_rollout(student, plant_, x0, dyn, steps=steps, reference=ref, silent_first=False,
-                                control=u_t)
-        return t["x_next"], s["u"] - u_t
-
-    x_basis, err = episodes(basis, free)
-
-    def rolled_out():
-        _, e = episodes(jnp.einsum("bj,jta->bta", coef, basis), plant)
-        return plant.dt * jnp.mean(e**2)
-
-    return _superposed_or_rolled(coef, x_basis, err, rolled_out, plant.bound, plant.dt / (steps * err.shape[-1]))
+    x_basis, u_s, u_t = _teacher_forced_episodes(student, teacher, free, dyn, basis)
+    err = u_s - u_t
+    return _superposed_or_rolled(
+        coef, x_basis, err, lambda: rolled_imitation_loss(student, teacher, plant, dyn, coef, basis),
+        plant.bound, plant.dt / (basis.shape[1] * err.shape[-1]))
 
 
 def imitation_loss(u_student, u_teacher, dt: float, reduction: str = "sum"):
