@@ -7,7 +7,12 @@ import jax.numpy as jnp
 import jax.random as jr
 import pytest
 
-import learndyn  # noqa: F401  (turns on float64)
+import learndyn  # noqa: F401
+
+# The tests call learndyn's low-level functions (theory ODEs, exact losses) directly and compare
+# them to 1e-10: the test process runs in float64. learndyn itself never sets this globally
+# (tests/test_library.py checks that in a fresh process); its entry points scope float64.
+jax.config.update("jax_enable_x64", True)
 
 # Many tests run the same small programs (same shapes) in separate runs; a session-local
 # persistent compilation cache lets identical programs skip XLA compilation (≈ 30 % of the suite's

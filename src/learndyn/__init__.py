@@ -1,25 +1,36 @@
 """learndyn: learning dynamics of recurrent networks — simulation and theory side by side.
 
-Importing learndyn turns on float64 in JAX (``jax_enable_x64``): every comparison with theory
-needs it (science/integrate.md §6 "Float32").
+The public API: :func:`run`, :func:`resolve_spec`, :func:`load_run`, :func:`analyze`, and for your
+own experiments :class:`Family`, :class:`Built`, :class:`Experiment`, :func:`register_family`,
+:func:`register_experiment`. Importing learndyn changes no global setting: float64 is switched on
+only inside learndyn's own computations (:func:`float64`).
 """
 
 from __future__ import annotations
 
-import jax
-
-jax.config.update("jax_enable_x64", True)
-
 __version__ = "0.1.0"
 
-from .config import IntegrateSpec as IntegrateSpec  # noqa: E402
-from .experiments import (  # noqa: E402
-    REGISTRY as REGISTRY,
+from .experiments import (
     default_spec as default_spec,
+    experiments as experiments,
+    families as families,
+    get_family as get_family,
     load_run as load_run,
+    register_experiment as register_experiment,
+    register_family as register_family,
     resolve_spec as resolve_spec,
 )
-from .experiments import run as _run  # noqa: E402
+from .experiments import run as _run
+from .family import (
+    Built as Built,
+    Experiment as Experiment,
+    Family as Family,
+    grid_labels as grid_labels,
+    network_rows as network_rows,
+    per_network as per_network,
+    stack_networks as stack_networks,
+)
+from .numerics import float64 as float64
 
 
 def run(spec, out=None, **kwargs):
@@ -30,3 +41,16 @@ def run(spec, out=None, **kwargs):
     if isinstance(spec, str):
         spec = resolve_spec(spec)
     return _run(spec, out, **kwargs)
+
+
+def analyze(ds_or_path, what: list[str] | None = None):
+    """Spectra, PCA of the learning trajectory and fixed points of a saved run, whichever family
+    made it (``learndyn analyze``). ``ds_or_path``: a run directory, or a result set returned by
+    :func:`run` with ``out`` (its directory is read). Returns ``(analysis dataset, figure paths,
+    summary)``; writes ``DIR/analysis/``."""
+    from .experiments._analyze import analyze as _analyze
+
+    path = ds_or_path.encoding.get("learndyn_dir") if hasattr(ds_or_path, "encoding") else ds_or_path
+    if path is None:
+        raise TypeError("analyze: give a run directory (the result set of an in-memory run has none)")
+    return _analyze(path, what)

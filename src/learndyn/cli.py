@@ -150,7 +150,7 @@ def _print_paths(out: Path) -> None:
 def _resolve(name: str, set_: list[str], seeds: int | None, device: str, grid: list[str] | None = None):
     """Spec (and parsed grids) with the device's defaults: on a GPU, families with a
     ``train.precision`` key train in float32 unless ``--set train.precision=...`` says otherwise."""
-    from .config import SPEC_TYPES, known_keys
+    from .config import known_keys
     from .experiments import resolve_spec
     from .sweep import parse_grid
 
@@ -161,7 +161,7 @@ def _resolve(name: str, set_: list[str], seeds: int | None, device: str, grid: l
     spec = resolve_spec(name, set_, seeds=seeds)
     given = {item.partition("=")[0].strip() for item in set_}
     if (device == "gpu" and "train.precision" not in given
-            and "train.precision" in known_keys(SPEC_TYPES[spec.family])):
+            and "train.precision" in known_keys(type(spec))):
         spec = resolve_spec(name, [*set_, "train.precision=float32"], seeds=seeds)
     return spec, parse_grid(grid or [])
 

@@ -34,7 +34,6 @@ from ._spectra import (
     top_modes as top_modes,
     track_backward as track_backward,
 )
-from ._theory_gap import kernel_theory_gap as kernel_theory_gap
 from ._weights import (
     conserved_matrix as conserved_matrix,
     weight_change as weight_change,

@@ -1,16 +1,24 @@
-"""Experiment registry and the runner."""
+"""The generic experiment layer: the family registry, the runner and ``learndyn analyze``."""
 
 from ._registry import (
-    REGISTRY as REGISTRY,
-    Experiment as Experiment,
+    ENTRY_POINT_GROUP as ENTRY_POINT_GROUP,
+    default_data as default_data,
     default_spec as default_spec,
-    register as register,
+    experiments as experiments,
+    families as families,
+    family_of as family_of,
+    get_family as get_family,
+    load_object as load_object,
+    register_experiment as register_experiment,
+    register_family as register_family,
     resolve_spec as resolve_spec,
+    validate_spec as validate_spec,
 )
 from ._runner import (
-    FAMILIES as FAMILIES,
+    PhaseResult as PhaseResult,
     headline as headline,
     load_run as load_run,
     run as run,
+    scheduled as scheduled,
     summary_dict as summary_dict,
 )

@@ -29,7 +29,10 @@ import xarray as xr
 from ..analysis import bulk_radius, count_outliers, learned_rank, outlier_tracks, sort_eigenvalues, weight_trajectory
 from ..errors import OutputError, UserError, did_you_mean
 from ..results import json_value, write_zarr
-from ._runner import FAMILIES, load_run
+from ..family import Family
+from ..numerics import float64
+from ._registry import family_of
+from ._runner import load_run
 
 ANALYSES = ("spectra", "pca", "fixed-points")
 _MAX_OUTLIERS = 8
@@ -104,10 +107,15 @@ def analyze(path: str | os.PathLike, what: list[str] | None = None) -> tuple[xr.
         UserError: unknown analysis, or one the run cannot support (named, with the fix).
         OutputError: the run directory cannot be read or the analysis folder cannot be written.
     """
+    with float64():
+        return _analyze(path, what)
+
+
+def _analyze(path, what):
     ds = load_run(path)
-    family = FAMILIES[ds.attrs["family"]]
+    family = family_of(ds)
     wvars = _weight_vars(ds)
-    can_fp = hasattr(family, "fixed_point_dataset")
+    can_fp = type(family).fixed_point_dataset is not Family.fixed_point_dataset
     for w in what or []:
         if w not in ANALYSES:
             raise UserError(f"--what: '{w}' is not one of {list(ANALYSES)}" + did_you_mean(w, ANALYSES))
@@ -181,7 +189,7 @@ def analysis_figures(out: xr.Dataset, outdir: Path) -> list[Path]:
         paths.append(save_figure(plots.learning_trajectory(out, tag, title=f"{title} {tag[1:]}".strip()),
                                  outdir / f"learning_trajectory{tag}.png"))
     if "fp_pc" in out and np.isfinite(out["fp_pc"].values).any():
-        from ..plots.task_rnn import fixed_points_3d
+        from ..plots import fixed_points_3d
 
         paths.append(save_figure(fixed_points_3d(out, title=title), outdir / "fixed_points.png"))
     return paths

@@ -1,7 +1,8 @@
 """Run an experiment end to end: simulate, theory, store, summary, figures, report.
 
-The runner knows nothing about any family's science: it asks the family (``FAMILIES``) to build
-the training problem, label records, compute the theory, summarise and draw.
+The runner knows nothing about any family's science: it asks the family (a
+:class:`learndyn.Family`, found by :func:`get_family`) to build the training problem, label
+records, compute the theory, summarise and draw.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -21,17 +21,12 @@ import xarray as xr
 
 from ..config import BaseSpec, to_toml
 from ..errors import OutputError
+from ..family import Family, label_networks
+from ..numerics import float64
 from ..results import RunDir, package_versions
 from ..training import init_state, state_from_leaves, state_leaves, train, write_points
 from ..training._flops import auto_vector_width
-from . import closed_loop, closed_loop_surrogate, dmft, grokking, grokking_energy, integrate, lrnn, task_rnn
-from ._networks import label_networks
-
-FAMILIES: dict[str, ModuleType] = {
-    "integrate": integrate, "closed-loop": closed_loop, "closed-loop-surrogate": closed_loop_surrogate,
-    "lrnn": lrnn, "grokking": grokking, "grokking-energy": grokking_energy, "task-rnn": task_rnn,
-    "dmft-random": dmft,
-}
+from ._registry import family_of, get_family
 
 
 def _records_to_arrays(records: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -48,10 +43,11 @@ def _arrays_to_records(arrays: dict[str, np.ndarray]) -> list[dict[str, np.ndarr
     return [{k: arrays[f"rec_{k}"][i] for k in names} for i in range(n)]
 
 
-def _attrs(spec: BaseSpec, *, complete: bool, step: int) -> dict:
+def _attrs(spec: BaseSpec, family: Family, *, complete: bool, step: int) -> dict:
     return {
         "experiment": spec.experiment,
         "family": spec.family,
+        "family_ref": type(family).reference(),
         "config_toml": to_toml(spec),
         "versions": package_versions(),
         "complete": complete,
@@ -81,10 +77,10 @@ def snapshot_steps(record_steps: list[int], count: int) -> list[int]:
     return [int(record_steps[i]) for i in idx]
 
 
-def _snapshotter(family: ModuleType, spec: BaseSpec, built, store: list):
+def _snapshotter(family: Family, spec: BaseSpec, built, store: list):
     """Wrap ``built.observe`` to keep the recurrent weights (float32) at the snapshot steps."""
-    hook = getattr(family, "recurrent_weights", None)
-    if hook is None or spec.record.snapshots == 0:
+    hook = family.recurrent_weights
+    if spec.record.snapshots == 0:
         return built.observe
     probe = hook(built, built.problem.params)
     if probe is None or probe.shape[-1] > spec.record.snapshot_max_units:
@@ -119,7 +115,7 @@ def snapshot_dataset(spec: BaseSpec, done: list[PhaseResult]) -> xr.Dataset:
     out = xr.Dataset()
     for r in with_snaps:
         tag = "" if len(with_snaps) == 1 else f"_{r.built.phase}"
-        offset = getattr(r.built, "step_offset", 0)
+        offset = r.built.step_offset
         steps = np.asarray([st for st, _ in r.snapshots]) + offset
         w = np.stack([w for _, w in r.snapshots], axis=1)  # (net, snap, n, n)
         dims, arr = label_networks(r.built.grid_dims, r.built.grid_values, spec.seeds, w,
@@ -129,12 +125,6 @@ def snapshot_dataset(spec: BaseSpec, done: list[PhaseResult]) -> xr.Dataset:
         out[f"weights{tag}"].attrs.update(long_name="recurrent weight matrix W at snapshot steps (float32)",
                                           source="sim")
     return out
-
-
-def _phases(family: ModuleType, spec: BaseSpec) -> list[tuple[str, int]]:
-    """``(name, steps)`` per phase: one phase of ``train.steps`` unless the family lists several
-    (e.g. closed loop, then open loop)."""
-    return list(family.phases(spec)) if hasattr(family, "phases") else [("main", spec.train.steps)]
 
 
 def scheduled(problem, vector_width: int | None = None):
@@ -175,9 +165,15 @@ def run(
     Raises:
         OutputError: ``out`` exists without resume/force, is unwritable, or belongs to another
             config (on resume).
+        ConfigError: the spec's family cannot be found.
     """
-    family = FAMILIES[spec.family]
-    phases = _phases(family, spec)
+    with float64():
+        return _run(spec, out, resume=resume, force=force, progress=progress, warn=warn, finish=finish)
+
+
+def _run(spec, out, *, resume, force, progress, warn, finish) -> xr.Dataset:
+    family = get_family(spec.family)
+    phases = list(family.phases(spec))
     rundir = RunDir(out) if out is not None else None
     can_resume = rundir.prepare(resume=resume, force=force) if rundir else False
     ckpt: dict[str, np.ndarray] = {}
@@ -229,7 +225,7 @@ def run(
                                 **_snapshot_arrays(res.snapshots)}.items()})
             rundir.write_checkpoint(arrays)
             partial = family.to_dataset([*done, PhaseResult(built, recs, st)])
-            partial.attrs.update(_attrs(spec, complete=False, step=offset + st.step))
+            partial.attrs.update(_attrs(spec, family, complete=False, step=offset + st.step))
             rundir.write_dataset(partial)
             if pause:
                 time.sleep(pause)
@@ -243,11 +239,10 @@ def run(
         done.append(PhaseResult(built, records, state, snaps))
         offset += total
     ds = family.to_dataset(done)
-    parts = [ds, family.theory_dataset(spec, done, ds), snapshot_dataset(spec, done)]
-    if hasattr(family, "analysis_dataset"):  # post-training analysis (fixed points, PCA), once
-        parts.append(family.analysis_dataset(spec, done, ds))
+    parts = [ds, family.theory_dataset(spec, done, ds), snapshot_dataset(spec, done),
+             family.analysis_dataset(spec, done, ds)]  # post-training analysis (fixed points, PCA), once
     ds = xr.merge(parts, combine_attrs="override", compat="no_conflicts")
-    ds.attrs.update(_attrs(spec, complete=True, step=offset))
+    ds.attrs.update(_attrs(spec, family, complete=True, step=offset))
     if rundir is not None:
         rundir.write_dataset(ds)
         rundir.remove_checkpoint()
@@ -257,8 +252,7 @@ def run(
 
 def summary_dict(ds: xr.Dataset) -> dict:
     """The ``summary.json`` content of a (finished or partial) result set."""
-    family = FAMILIES[ds.attrs["family"]]
-    s = family.summarize(ds)
+    s = family_of(ds).summarize(ds)
     return {"experiment": ds.attrs["experiment"], "seeds": int(ds.sizes["seed"]),
             "complete": bool(ds.attrs.get("complete", False)),
             "step": int(ds["step"].values[-1]) if ds.sizes.get("step", 0) else 0,
@@ -266,14 +260,14 @@ def summary_dict(ds: xr.Dataset) -> dict:
             **s}
 
 
-def _finish(family: ModuleType, rundir: RunDir, ds: xr.Dataset, draw: bool = True) -> None:
+def _finish(family: Family, rundir: RunDir, ds: xr.Dataset, draw: bool = True) -> None:
     from ..report import write_report
 
     rundir.write_json("summary.json", summary_dict(ds))
     if not draw:
         return
     paths = family.figures(ds, rundir.path / "figures")
-    write_report(rundir.path / "report.html", ds, paths)
+    write_report(rundir.path / "report.html", ds, paths, family.headline_rows(ds))
 
 
 def load_run(path: str | os.PathLike) -> xr.Dataset:
@@ -286,4 +280,4 @@ def load_run(path: str | os.PathLike) -> xr.Dataset:
 
 def headline(ds: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     """Headline table (columns, rows) of a result set."""
-    return FAMILIES[ds.attrs["family"]].headline_rows(ds)
+    return family_of(ds).headline_rows(ds)

@@ -1,7 +1,7 @@
 """Planning a sweep: which grid points share one compiled program, and how they are chunked.
 
 A sweep grid is a Cartesian product of ``key = [values]``. Keys that leave array shapes and the
-program unchanged (numeric values of a key outside ``STRUCTURAL_KEYS``) become coordinates of one
+program unchanged (numeric values of a key outside the spec class's ``structural_keys``) become coordinates of one
 vmapped run; every other key (``model.n``, ``train.steps``, strings, ...) splits the sweep into
 separate runs. A run with more networks than ``max_networks`` is halved along its longest
 vmapped key until it fits, so every chunk is itself a Cartesian grid and a valid spec.
@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import STRUCTURAL_KEYS, BaseSpec, ConfigError, parse_value, set_dotted, validate_spec
+from ..config import BaseSpec, ConfigError, parse_value, set_dotted
+from ..experiments import validate_spec
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
     return grids
 
 
-def _vmappable(key: str, values: list[Any]) -> bool:
+def _vmappable(spec: BaseSpec, key: str, values: list[Any]) -> bool:
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-    return numeric and key not in STRUCTURAL_KEYS
+    return numeric and key not in type(spec).structural_keys
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def plan_sweep(spec: BaseSpec, grids: dict[str, list[Any]], max_networks: int) -
     vm = {k: [float(x) for x in v] for k, v in spec.grid.items() if k not in overlap}
     structural: dict[str, list[Any]] = {}
     for key, values in grids.items():
-        (vm if _vmappable(key, values) else structural)[key] = values
+        (vm if _vmappable(spec, key, values) else structural)[key] = values
     # validate: every structural value on its own, the vmapped grid once (validate_spec checks
     # each grid value as a spec of its own)
     for key, values in structural.items():

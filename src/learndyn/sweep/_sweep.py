@@ -25,6 +25,7 @@ from ..config import BaseSpec, dim_names, to_toml
 from ..errors import ConfigError, OutputError, StoreError
 from ..results import RunDir, open_results, package_versions
 from ..results._store import MARKER
+from ..experiments import family_of, get_family
 from ._combine import combine, point_status, reserved_dims
 from ._plan import Chunk, Plan, plan_sweep
 from ._worker import run_chunk, use_device
@@ -126,7 +127,8 @@ def sweep(
             progress(finished, total)
 
     if todo:
-        _execute(todo, base, out, device, scheduler, workers, record)
+        ref = type(get_family(spec.family)).reference()
+        _execute(todo, base, out, device, scheduler, workers, record, ref)
     ds = _combine(plan, state, out, spec, identity, warn)
     return ds
 
@@ -137,12 +139,13 @@ def _describe(chunk: Chunk) -> str:
 
 
 def _execute(todo: list[Chunk], base: dict, out: Path, device: str, scheduler: str, workers: int | None,
-             record: Callable[[Chunk, dict], None]) -> None:
-    """Run the chunks serially here, or on Dask workers, calling ``record`` as each finishes."""
+             record: Callable[[Chunk, dict], None], family_ref: str) -> None:
+    """Run the chunks serially here, or on Dask workers, calling ``record`` as each finishes
+    (``family_ref``: the family's import path, for workers where its name is not registered)."""
     paths = {c.id: str(out / "chunks" / c.id) for c in todo}
     if scheduler == "serial":
         for c in todo:
-            record(c, run_chunk(c.spec_data(base), paths[c.id], device))
+            record(c, run_chunk(c.spec_data(base), paths[c.id], device, family_ref))
         return
     from distributed import Client, LocalCluster, as_completed
 
@@ -159,7 +162,7 @@ def _execute(todo: list[Chunk], base: dict, out: Path, device: str, scheduler: s
             except (OSError, TimeoutError, ValueError) as err:
                 raise ConfigError(f"--scheduler {scheduler}: cannot connect ({err})") from None
         with client:
-            futures = {client.submit(run_chunk, c.spec_data(base), paths[c.id], device,
+            futures = {client.submit(run_chunk, c.spec_data(base), paths[c.id], device, family_ref,
                                      key=f"learndyn-{c.id}-{time.time_ns()}", pure=False): c for c in todo}
             for fut in as_completed(futures):
                 try:
@@ -203,8 +206,6 @@ def _combine(plan: Plan, state: dict, out: Path, spec: BaseSpec, identity: dict,
 
 def sweep_summary(ds: xr.Dataset, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
     """``summary.json`` of a sweep: the grid, the state of every point, the family's summary."""
-    from ..experiments._runner import FAMILIES
-
     status = ds["point_status"]
     out: dict[str, Any] = {
         "experiment": ds.attrs["experiment"], "sweep": True, "complete": bool(ds.attrs.get("complete")),
@@ -215,7 +216,7 @@ def sweep_summary(ds: xr.Dataset, warn: Callable[[str], None] | None = None) -> 
     }
     if out["points"]["done"]:
         try:
-            out.update(FAMILIES[ds.attrs["family"]].summarize(ds))
+            out.update(family_of(ds).summarize(ds))
         except Exception as err:  # noqa: BLE001 - a family summary written for one run's shape
             if warn:
                 warn(f"the family's per-network summary does not fit this sweep ({type(err).__name__}); "
@@ -224,7 +225,6 @@ def sweep_summary(ds: xr.Dataset, warn: Callable[[str], None] | None = None) -> 
 
 
 def _draw(ds: xr.Dataset, out: Path, warn: Callable[[str], None] | None) -> list[Path]:
-    from ..experiments._runner import FAMILIES
     from ..plots._sweep import sweep_overview
     from ..report import write_report
 
@@ -233,7 +233,7 @@ def _draw(ds: xr.Dataset, out: Path, warn: Callable[[str], None] | None) -> list
     paths = [p for p in [sweep_overview(ds, figdir / "sweep_overview.png")] if p is not None]
     if int((ds["point_status"] == "done").sum()):
         try:
-            paths += list(FAMILIES[ds.attrs["family"]].figures(ds, figdir))
+            paths += list(family_of(ds).figures(ds, figdir))
         except Exception as err:  # noqa: BLE001 - family figures are drawn for one run's shape
             if warn:
                 warn(f"the family's figures do not fit this sweep's grid ({type(err).__name__}: {err}); "

@@ -25,17 +25,18 @@ def use_device(device: str):
     return jax.default_device(devices[0])
 
 
-def run_chunk(spec_data: dict[str, Any], out: str, device: str = "cpu") -> dict[str, Any]:
-    """Validate and run one chunk into ``out`` (continuing a partial run there).
+def run_chunk(spec_data: dict[str, Any], out: str, device: str = "cpu", family_ref: str | None = None) -> dict[str, Any]:
+    """Validate and run one chunk into ``out`` (continuing a partial run there); ``family_ref``
+    (``module:Class``) finds the family in a fresh worker process where its name is not registered.
 
     Never raises: returns ``{"status": "done", "seconds": ...}`` or ``{"status": "failed",
     "error": one line, "detail": traceback}`` so one bad point cannot stop the sweep.
     """
-    from ..config import validate_spec
-    from ..experiments._runner import run
+    from ..experiments import family_of, run, validate_spec
 
     t0 = time.perf_counter()
     try:
+        family_of({"family": spec_data.get("family"), "family_ref": family_ref})
         spec = validate_spec(spec_data)
         with use_device(device):
             ds = run(spec, out, resume=True, finish=False)

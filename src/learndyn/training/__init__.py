@@ -24,4 +24,5 @@ from ._trainer import (
     train as train,
     write_points as write_points,
 )
+from ._flops import auto_vector_width as auto_vector_width, default_platform as default_platform
 from . import closed_loop as closed_loop

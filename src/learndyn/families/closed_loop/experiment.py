@@ -29,9 +29,13 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..analysis import acquisition_epochs, mismatch_at_acquisition
-from ..config import ClosedLoopSpec, grid_dims, grid_points, spec_at
-from ..envs import (
+import learndyn
+from learndyn.family import grid_labels
+
+from learndyn.analysis import acquisition_epochs, mismatch_at_acquisition
+from .schema import ClosedLoopSpec
+from learndyn.config import grid_dims, grid_points, spec_at
+from learndyn.envs import (
     TrackingReference,
     k_integrator,
     probe_reference,
@@ -39,7 +43,7 @@ from ..envs import (
     reference_coefficients,
     tracking_plant,
 )
-from ..models import (
+from learndyn.models import (
     LeakyController,
     Rank1Controller,
     controller_matrices,
@@ -48,10 +52,9 @@ from ..models import (
     overlaps,
     set_zm_overlap,
 )
-from ..theory import closed_loop as theory
-from ..training import Problem, TrainState, gradient_engine, recorded_steps
-from ..training._flops import default_platform
-from ..training.closed_loop import (
+from learndyn.theory import closed_loop as theory
+from learndyn.training import Problem, TrainState, default_platform, gradient_engine, recorded_steps
+from learndyn.training.closed_loop import (
     ControllerDynamics,
     RegulationLoss,
     closed_loop_rollout,
@@ -80,18 +83,8 @@ class NetData(eqx.Module):
 
 
 @dataclass
-class Built:
+class Built(learndyn.Built):
     """One phase of a closed-loop experiment, ready for the trainer."""
-
-    spec: ClosedLoopSpec
-    phase: str
-    problem: Problem
-    record_steps: list[int]
-    step_offset: int
-    grid_dims: dict[str, str]
-    grid_values: dict[str, list[float]]
-    warnings: list[str] = field(default_factory=list)
-    observe: Any = None
 
 
 _PHASE_TAG = {"pretrain": 5, "closed": 7, "open": 11}
@@ -287,9 +280,8 @@ def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", pre
     total, offset = _phase_span(spec, phase)
     if record_steps is None:
         record_steps = [total] if phase == "pretrain" else recorded_steps(total, spec.record)
-    gd = grid_dims(spec, _RESERVED) if phase != "pretrain" else {}
-    built = Built(spec, phase, problem, list(record_steps), offset, gd,
-                  {d: list(spec.grid[k]) for d, k in gd.items()}, warnings)
+    gd, gv = grid_labels(spec, _RESERVED) if phase != "pretrain" else ({}, {})
+    built = Built(spec, phase, problem, list(record_steps), gd, gv, warnings=warnings, step_offset=offset)
     built.observe = _make_observer(built, loss)
     return built
 
@@ -744,8 +736,8 @@ def reference_dir() -> Path | None:
 
 def figures(ds: xr.Dataset, outdir) -> list:
     """Write the family's figures; returns their paths."""
-    from ..plots import closed_loop as cl_plots
-    from ..plots import save_figure
+    from . import figures as cl_plots
+    from learndyn.plots import save_figure
 
     outdir = Path(outdir)
     if "test_loss" not in ds:

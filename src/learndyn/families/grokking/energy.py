@@ -19,11 +19,13 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..config import EnergySpec
-from ..tasks import make_group, split_pairs
-from ..theory import grokking as theory
-from ..training import Problem, TrainState, gradient_engine, recorded_steps
-from .grokking import LABEL, frequency_projectors
+import learndyn
+
+from .schema import EnergySpec
+from learndyn.tasks import make_group, split_pairs
+from learndyn.theory import grokking as theory
+from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
+from .experiment import LABEL, frequency_projectors
 
 
 class TableData(eqx.Module):
@@ -32,16 +34,10 @@ class TableData(eqx.Module):
 
 
 @dataclass
-class Built:
-    spec: EnergySpec
-    phase: str
-    problem: Problem
-    record_steps: list[int]
+class Built(learndyn.Built):
     projectors: list[np.ndarray]
     order: int
     group_name: str
-    warnings: list[str] = field(default_factory=list)
-    observe: Any = None
 
 
 def build(spec: EnergySpec, *, record_steps=None, phase: str = "main", previous=None) -> Built:
@@ -65,7 +61,7 @@ def build(spec: EnergySpec, *, record_steps=None, phase: str = "main", previous=
                       engine=gradient_engine(lambda w, d, k: -theory.energy(w, d.pairs, d.y_tilde, act)),
                       optimizer="sphere")
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
-    built = Built(spec, phase, problem, list(steps), frequency_projectors(spec.task, group), m, group.name)
+    built = Built(spec, phase, problem, list(steps), {}, {}, frequency_projectors(spec.task, group), m, group.name)
     energy = jax.jit(jax.vmap(lambda w, d: theory.energy(w, d.pairs, d.y_tilde, act)))
 
     def observe(state: TrainState) -> dict[str, np.ndarray]:
@@ -125,8 +121,8 @@ def headline_rows(ds: xr.Dataset):
 
 
 def figures(ds: xr.Dataset, outdir) -> list:
-    from ..plots import grokking as plots
-    from ..plots import save_figure
+    from . import figures as plots
+    from learndyn.plots import save_figure
 
     if not ds.sizes.get("step", 0) or "energy" not in ds:
         return []

@@ -18,23 +18,18 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..config import SurrogateSpec, grid_dims, grid_points, spec_at
-from ..theory import closed_loop as theory
-from ..training import Problem, gradient_engine, recorded_steps
+import learndyn
+from learndyn.family import grid_labels
+
+from .schema import SurrogateSpec
+from learndyn.config import grid_dims, grid_points, spec_at
+from learndyn.theory import closed_loop as theory
+from learndyn.training import Problem, gradient_engine, recorded_steps
 
 LABEL = "surrogate L_α of Ger & Barak (arXiv 2505.13567), §4.5"
 
 
-@dataclass
-class Built:
-    spec: SurrogateSpec
-    phase: str
-    problem: Problem
-    record_steps: list[int]
-    grid_dims: dict[str, str]
-    grid_values: dict[str, list[float]]
-    warnings: list[str] = field(default_factory=list)
-    observe: Any = None
+Built = learndyn.Built
 
 
 def start_overlaps(t) -> np.ndarray:
@@ -54,9 +49,7 @@ def build(spec: SurrogateSpec, *, record_steps=None, phase: str = "main", previo
                       engine=gradient_engine(lambda x, alpha, key: theory.surrogate_loss(x, alpha, exponent)),
                       optimizer=spec.train.optimizer, clip=spec.train.clip if spec.train.clip > 0 else None)
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
-    dims = grid_dims(spec, {"seed", "step", "ov"})
-    built = Built(spec, phase, problem, list(steps), dims,
-                  {d: list(spec.grid[k]) for d, k in dims.items()})
+    built = Built(spec, phase, problem, list(steps), *grid_labels(spec, {"seed", "step", "ov"}))
     loss = jax.jit(jax.vmap(lambda x, a: theory.surrogate_loss(x, a, exponent)))
     built.observe = lambda st: {"overlaps": np.asarray(st.params), "loss": np.asarray(loss(st.params, alphas))}
     return built
@@ -122,8 +115,8 @@ def headline_rows(ds: xr.Dataset):
 
 
 def figures(ds: xr.Dataset, outdir) -> list:
-    from ..plots import closed_loop as cl_plots
-    from ..plots import save_figure
+    from . import figures as cl_plots
+    from learndyn.plots import save_figure
 
     if "dominant" not in ds:
         return []

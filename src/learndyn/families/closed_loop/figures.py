@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..analysis import acquisition_epochs
-from ..theory import closed_loop as theory
-from ._style import THEORY, figure, seed_colors
+from learndyn.analysis import acquisition_epochs
+from learndyn.theory import closed_loop as theory
+from learndyn.plots import THEORY, figure, seed_colors
 
 LOOP_STYLE = {"closed": "-", "open": "--"}
 LOOP_COLOR = {"closed": "tab:blue", "open": "tab:red"}
@@ -178,7 +178,7 @@ def eigenvalue_paths(ds: xr.Dataset, *, reference: Path | None = None, experimen
 
 def overlap_curves(ds: xr.Dataset):
     """The four overlaps over training (solid), with the stage boundaries of seed 0."""
-    from ..experiments.closed_loop import stage_boundaries
+    from .experiment import stage_boundaries
 
     fig, axes = figure(1, 4, figsize=(15, 3.8))
     gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]

@@ -24,10 +24,11 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..analysis import (
+import learndyn
+
+from learndyn.analysis import (
     conserved_matrix,
     count_outliers,
-    kernel_theory_gap,
     learned_modes,
     outlier_eigenvalues,
     spectrum_and_residues,
@@ -35,13 +36,13 @@ from ..analysis import (
     track_backward,
     weight_change,
 )
-from ..config import IntegrateSpec, grid_dims, grid_points, spec_at
-from ..models import LinearRNN, init_linear_rnn, two_neuron_init
-from ..tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
-from ..theory import integrate as theory
-from ..theory import kernel as kernel_theory
-from ._networks import label_networks, stack_networks
-from ..training import (
+from learndyn.config import grid_dims, grid_points, spec_at
+from learndyn.models import LinearRNN, init_linear_rnn, two_neuron_init
+from learndyn.tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
+from learndyn.theory import integrate as theory
+from learndyn.theory import kernel as kernel_theory
+from learndyn.family import grid_labels, label_networks, stack_networks
+from learndyn.training import (
     Problem,
     SampledWindow,
     TrainState,
@@ -51,6 +52,9 @@ from ..training import (
     train,
     window_from_horizon,
 )
+
+from .schema import IntegrateSpec
+from .theory_gap import kernel_theory_gap
 
 LABEL = "reconstruction of Bordelon et al. (arXiv 2503.18754)"
 
@@ -63,22 +67,15 @@ class NetworkData(eqx.Module):
 
 
 @dataclass
-class Built:
+class Built(learndyn.Built):
     """Everything the runner needs to train and label one integrate experiment."""
 
-    spec: IntegrateSpec
-    problem: Problem
-    record_steps: list[int]
-    grid_dims: dict[str, str]  # dim name -> dotted key
-    grid_values: dict[str, list[float]]
     w0: np.ndarray  # (net, n, n)
     q0: np.ndarray  # (net, n, n)
     sigma: np.ndarray  # (net,)
     target_eigs: np.ndarray  # (net, mode)
     horizon: np.ndarray  # (net,) NaN for exact
     unstable_init: np.ndarray  # (net,) bool
-    warnings: list[str]
-    observe: Any = None
 
 
 _RESERVED = {"seed", "step", "eig", "mode", "sv", "tau", "lr", "horizon", "neuron2", "tau_theory"}
@@ -169,10 +166,9 @@ def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: 
         engine=engine, trainable=trainable, optimizer=tr.optimizer,
     )
     w0 = np.asarray(params.w)
-    dims = grid_dims(spec, _RESERVED)
+    dims, values = grid_labels(spec, _RESERVED)
     built = Built(
-        spec=spec, problem=problem, record_steps=record_steps, grid_dims=dims,
-        grid_values={d: list(spec.grid[k]) for d, k in dims.items()},
+        spec=spec, phase=phase, problem=problem, record_steps=record_steps, grid_dims=dims, grid_values=values,
         w0=w0, q0=conserved_matrix(w0, np.asarray(params.u), np.asarray(params.v)),
         sigma=np.asarray(sigmas), target_eigs=np.asarray(teigs), horizon=horizon_arr,
         unstable_init=unstable_arr, warnings=warnings,
@@ -501,7 +497,7 @@ def figures(ds: xr.Dataset, outdir) -> list:
     """Write the family's figures; returns their paths."""
     from pathlib import Path
 
-    from ..plots import (
+    from learndyn.plots import (
         kernel_theory_overlay,
         loss_curves,
         outlier_trajectory,

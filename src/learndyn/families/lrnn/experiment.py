@@ -24,9 +24,12 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..analysis import kernel_distance, neural_tangent_kernel
-from ..config import LRNNSpec, grid_dims, grid_points, spec_at
-from ..models import (
+import learndyn
+
+from learndyn.analysis import kernel_distance, neural_tangent_kernel
+from .schema import LRNNSpec
+from learndyn.config import grid_dims, grid_points, spec_at
+from learndyn.models import (
     DiscreteLinearRNN,
     ModeParams,
     aligned_init,
@@ -34,10 +37,10 @@ from ..models import (
     gaussian_init,
     read_back_modes,
 )
-from ..tasks import correlation_task, multisensory_trials, random_orthogonal, task_dynamics
-from ..theory import lrnn as theory
-from ..training import EngineOutput, Problem, TrainState, gradient_engine, recorded_steps
-from ._networks import label_networks, per_network, stack_networks
+from learndyn.tasks import correlation_task, multisensory_trials, random_orthogonal, task_dynamics
+from learndyn.theory import lrnn as theory
+from learndyn.training import EngineOutput, Problem, TrainState, gradient_engine, recorded_steps
+from learndyn.family import grid_labels, label_networks, per_network, stack_networks
 
 LABEL = "Proca, Dominé, Shanahan & Mediano, ICML 2025 (PMLR 267:49860)"
 _RESERVED = {"seed", "step", "mode", "sv", "length", "crit_T", "beta_theory"}
@@ -59,17 +62,9 @@ class NetworkData(eqx.Module):
 
 
 @dataclass
-class Built:
-    spec: LRNNSpec
-    phase: str
-    problem: Problem
-    record_steps: list[int]
-    grid_dims: dict[str, str]
-    grid_values: dict[str, list[float]]
+class Built(learndyn.Built):
     specs: list[LRNNSpec]  # per network
     tau: np.ndarray  # (net,) time constant in steps (§3.11)
-    warnings: list[str] = field(default_factory=list)
-    observe: Any = None
 
 
 def mode_dynamics(task, length: int) -> np.ndarray:
@@ -178,8 +173,7 @@ def build(spec: LRNNSpec, *, record_steps=None, phase: str = "main", previous=No
     problem = Problem(params=stack_networks(params), data=stack_networks(datas), lr=jnp.asarray(lrs, float),
                       keys=jr.split(jr.key(spec.seed), len(lrs)), engine=engine, trainable=trainable)
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
-    dims = grid_dims(spec, _RESERVED)
-    built = Built(spec, phase, problem, list(steps), dims, {d: list(spec.grid[k]) for d, k in dims.items()},
+    built = Built(spec, phase, problem, list(steps), *grid_labels(spec, _RESERVED),
                   specs, np.asarray(taus))
     built.observe = _make_observer(built)
     return built
@@ -264,9 +258,6 @@ _VAR_ATTRS = {
 }
 
 
-def _label(built: Built, x: np.ndarray, extra: tuple[str, ...]):
-    return label_networks(built.grid_dims, built.grid_values, built.spec.seeds, x, extra)
-
 
 def to_dataset(phases) -> xr.Dataset:
     res = phases[-1]
@@ -281,13 +272,13 @@ def to_dataset(phases) -> xr.Dataset:
             stacked = np.stack([r[name] for r in records], axis=1)
             if name.startswith("test_loss") and 0 in stacked.shape:
                 continue
-            data[name] = _label(built, stacked, ("step",) + extra)
+            data[name] = built.label(stacked, ("step",) + extra)
         data["ac"] = (data["a"][0], data["a"][1] * data["c"][1])
-    data["diverged"] = _label(built, np.asarray(res.state.diverged), ())
-    data["diverged_step"] = _label(built, np.asarray(res.state.diverged_step), ())
-    data["lr"] = _label(built, np.asarray(built.problem.lr), ())
-    data["tau_steps"] = _label(built, built.tau, ())
-    data["task_length"] = _label(built, np.asarray([s.task.length for s in built.specs]), ())
+    data["diverged"] = built.label(np.asarray(res.state.diverged), ())
+    data["diverged_step"] = built.label(np.asarray(res.state.diverged_step), ())
+    data["lr"] = built.label(np.asarray(built.problem.lr), ())
+    data["tau_steps"] = built.label(built.tau, ())
+    data["task_length"] = built.label(np.asarray([s.task.length for s in built.specs]), ())
     coords: dict[str, Any] = {"step": steps, "seed": np.arange(spec.seeds), "mode": np.arange(spec.task.n),
                               **{d: np.asarray(v, float) for d, v in built.grid_values.items()}}
     if spec.task.test_lengths:
@@ -344,8 +335,8 @@ def theory_dataset(spec: LRNNSpec, phases, sim: xr.Dataset | None = None) -> xr.
     n_net = problem.n_networks
     out: dict[str, Any] = {}
     zl = np.stack([_zero_loss(s) for s in built.specs])
-    out["b_target"] = _label(built, zl[..., 0], ("mode",))
-    out["ac_target"] = _label(built, zl[..., 1], ("mode",))
+    out["b_target"] = built.label(zl[..., 0], ("mode",))
+    out["ac_target"] = built.label(zl[..., 1], ("mode",))
     if spec.model.init == "aligned":
         data = problem.data
         modes0 = (problem.params if spec.train.level == "modes"
@@ -360,9 +351,9 @@ def theory_dataset(spec: LRNNSpec, phases, sim: xr.Dataset | None = None) -> xr.
         energy = jax.vmap(jax.vmap(theory.mode_energy, in_axes=(0, None, None)))(ys, data.s, data.mask)
         scale = 1.0 if spec.train.loss == "half_sum" else 2.0 / (spec.task.samples * spec.task.n)
         for name in ("a", "b", "c"):
-            out[f"{name}_theory"] = _label(built, np.asarray(getattr(ys, name)), ("step", "mode"))
-        out["ac_theory"] = _label(built, np.asarray(ys.a * ys.c), ("step", "mode"))
-        out["loss_theory"] = _label(built, np.asarray(energy) * scale, ("step",))
+            out[f"{name}_theory"] = built.label(np.asarray(getattr(ys, name)), ("step", "mode"))
+        out["ac_theory"] = built.label(np.asarray(ys.a * ys.c), ("step", "mode"))
+        out["loss_theory"] = built.label(np.asarray(energy) * scale, ("step",))
         if not trainable[1]:
             def closed(m0, s, mask, tau):
                 sb, qb = jax.vmap(lambda b, sc: theory.io_strengths(b, sc, mask), in_axes=(0, 1))(m0.b, s)
@@ -370,7 +361,7 @@ def theory_dataset(spec: LRNNSpec, phases, sim: xr.Dataset | None = None) -> xr.
                                 out_axes=1)(m0.a * m0.c, sb, qb)
 
             u = jax.vmap(closed)(modes0, data.s, data.mask, jnp.asarray(built.tau))
-            out["u_closed_form"] = _label(built, np.asarray(u), ("step", "mode"))
+            out["u_closed_form"] = built.label(np.asarray(u), ("step", "mode"))
     if spec.task.kind == "correlation":
         glob = np.full((n_net, spec.task.n, 2), np.nan)
         for i, s in enumerate(built.specs):
@@ -378,8 +369,8 @@ def theory_dataset(spec: LRNNSpec, phases, sim: xr.Dataset | None = None) -> xr.
             for m in range(s.task.n):
                 b_star, u_star, _ = theory.mode_global_minimum(dyn[:, m], spec.theory.b_max)
                 glob[i, m] = b_star, u_star
-        out["b_global"] = _label(built, glob[..., 0], ("mode",))
-        out["ac_global"] = _label(built, glob[..., 1], ("mode",))
+        out["b_global"] = built.label(glob[..., 0], ("mode",))
+        out["ac_global"] = built.label(glob[..., 1], ("mode",))
     if spec.task.test_lengths:
         n_len = len(spec.task.test_lengths)
         tl = np.zeros((n_net, n_len))
@@ -394,15 +385,15 @@ def theory_dataset(spec: LRNNSpec, phases, sim: xr.Dataset | None = None) -> xr.
                 tl[i] = tlm[i].sum(-1)
             elif s.task.target != "sum":
                 tl[i] = np.nan
-        out["test_loss_theory"] = _label(built, tl, ("length",))
+        out["test_loss_theory"] = built.label(tl, ("length",))
         if spec.task.kind == "correlation":
-            out["test_loss_mode_theory"] = _label(built, tlm, ("length", "mode"))
+            out["test_loss_mode_theory"] = built.label(tlm, ("length", "mode"))
     if spec.theory.ntk:
         fn = lambda p, x: final_output(p, x)  # noqa: E731
         k0 = jax.vmap(lambda p, d: neural_tangent_kernel(fn, p, d.x))(problem.params, problem.data)
         k1 = jax.vmap(lambda p, d: neural_tangent_kernel(fn, p, d.x))(state.params, problem.data)
         dist = np.asarray(jax.vmap(kernel_distance)(k0, k1))
-        out["kernel_distance"] = _label(built, np.where(np.asarray(state.diverged), np.nan, dist), ())
+        out["kernel_distance"] = built.label(np.where(np.asarray(state.diverged), np.nan, dist), ())
     coords: dict[str, Any] = {"step": steps.astype(np.int64), "seed": np.arange(spec.seeds),
                               "mode": np.arange(spec.task.n),
                               **{d: np.asarray(v, float) for d, v in built.grid_values.items()}}
@@ -512,8 +503,8 @@ def headline_rows(ds: xr.Dataset):
 
 
 def figures(ds: xr.Dataset, outdir) -> list:
-    from ..plots import lrnn as plots
-    from ..plots import save_figure
+    from . import figures as plots
+    from learndyn.plots import save_figure
 
     outdir = Path(outdir)
     name = ds.attrs.get("experiment", "lrnn")

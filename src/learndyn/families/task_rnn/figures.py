@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ._style import THEORY, figure, seed_colors
+from learndyn.plots import THEORY, figure, seed_colors
 
 
 def _cells(ds: xr.Dataset):
@@ -69,53 +69,6 @@ def example_trials(ds: xr.Dataset, *, n: int = 3, title: str = ""):
     axes[0, -1].legend(fontsize=7, loc="upper right")
     axes[1, -1].legend(fontsize=7, loc="lower right")
     fig.suptitle(title)
-    return fig
-
-
-def fixed_points_3d(ds: xr.Dataset, *, network: dict | None = None, title: str = "", trials: int = 16):
-    """Fixed and slow points over the top-3 PCA of test trajectories for one network: stable fixed
-    points filled, unstable ones open with their unstable direction drawn, slow points small;
-    one colour per input condition."""
-    import matplotlib.pyplot as plt
-
-    from ._style import STYLE
-
-    network = network or {d: 0 for d in ds["fp_pc"].dims if d not in ("condition", "fp", "pc")}
-    sub = ds.isel(network)
-    with plt.rc_context(STYLE):
-        fig = plt.figure(figsize=(7.5, 6.5))
-        ax = fig.add_subplot(projection="3d")
-    traj = sub["activity_pc"].values
-    for k in range(min(trials, traj.shape[0])):
-        ax.plot(*traj[k].T, color="0.7", lw=0.6, alpha=0.8)
-    cmap = plt.get_cmap("tab10")
-    span = np.nanmax(np.abs(traj)) if np.isfinite(traj).any() else 1.0
-    for j, cond in enumerate(ds["condition"].values):
-        c = cmap(j)
-        pc = sub["fp_pc"].isel(condition=j).values
-        fixed = sub["fp_fixed"].isel(condition=j).values
-        stable = sub["fp_stable"].isel(condition=j).values
-        direc = sub["fp_direction_pc"].isel(condition=j).values
-        ok = np.isfinite(pc).all(1)
-        slow = ok & ~fixed
-        if slow.any():
-            ax.scatter(*pc[slow].T, s=8, color=c, alpha=0.5, label=f"{cond}: slow points ({int(slow.sum())})")
-        st = ok & fixed & stable
-        un = ok & fixed & ~stable
-        if st.any():
-            ax.scatter(*pc[st].T, s=70, color=c, edgecolor="k", label=f"{cond}: stable ({int(st.sum())})")
-        if un.any():
-            ax.scatter(*pc[un].T, s=70, facecolor="white", edgecolor=c, linewidth=2,
-                       label=f"{cond}: unstable ({int(un.sum())})")
-            for p, d in zip(pc[un], direc[un], strict=True):
-                seg = np.stack([p - 0.15 * span * d, p + 0.15 * span * d])
-                ax.plot(*seg.T, color=c, lw=1.5)
-    ev = sub["pc_explained"].values
-    ax.set_xlabel(f"PC1 ({ev[0]:.0%})")
-    ax.set_ylabel(f"PC2 ({ev[1]:.0%})")
-    ax.set_zlabel(f"PC3 ({ev[2]:.0%})")
-    ax.legend(fontsize=8, loc="upper left")
-    ax.set_title(title, fontsize=11)
     return fig
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..analysis import boundary_estimate
-from ._style import THEORY, figure, seed_colors
+from learndyn.analysis import boundary_estimate
+from learndyn.plots import THEORY, figure, seed_colors
 
 
 def accuracy_and_gf(ds: xr.Dataset, *, title: str):

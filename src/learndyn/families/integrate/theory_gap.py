@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..theory.kernel import early_phase_end
+from learndyn.theory.kernel import early_phase_end
 
 
 def kernel_theory_gap(ds: xr.Dataset, fraction: float = 0.1) -> xr.Dataset:

@@ -21,27 +21,22 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..config import DMFTSpec, grid_dims, grid_points, spec_at
-from ..theory import dmft as theory
-from ..training import EngineOutput, Problem, TrainState
-from ._networks import label_networks, per_network
+import learndyn
+
+from .schema import DMFTSpec
+from learndyn.config import grid_dims, grid_points, spec_at
+from learndyn.theory import dmft as theory
+from learndyn.training import EngineOutput, Problem, TrainState
+from learndyn.family import grid_labels, label_networks, per_network
 
 LABEL = "random rate network vs DMFT (Sompolinsky, Crisanti & Sommers 1988)"
 _RESERVED = {"seed", "step", "lag", "tau", "unit", "time"}
 
 
 @dataclass
-class Built:
-    spec: DMFTSpec
-    phase: str
-    problem: Problem
-    record_steps: list[int]
-    grid_dims: dict[str, str]
-    grid_values: dict[str, list[float]]
+class Built(learndyn.Built):
     gains: np.ndarray
     overlaps: np.ndarray
-    warnings: list[str] = field(default_factory=list)
-    observe: Any = None
 
 
 def _engine(x, data, key):
@@ -87,8 +82,7 @@ def build(spec: DMFTSpec, *, record_steps=None, phase: str = "main", previous=No
                       keys=jr.split(jr.key(spec.seed), len(gains)), engine=_engine, optimizer="sgd")
     tr = spec.train
     steps = record_steps or list(range(tr.burn, tr.steps + 1))
-    dims = grid_dims(spec, _RESERVED)
-    built = Built(spec, phase, problem, list(steps), dims, {d: list(spec.grid[k]) for d, k in dims.items()},
+    built = Built(spec, phase, problem, list(steps), *grid_labels(spec, _RESERVED),
                   np.asarray(gains), np.asarray(overlaps))
     units = min(tr.units, n)
     _, _, m_all, n_all = problem.data
@@ -118,28 +112,25 @@ def autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
     return ac.mean(-1)
 
 
-def _label(built: Built, x, extra):
-    return label_networks(built.grid_dims, built.grid_values, built.spec.seeds, x, extra)
-
 
 def to_dataset(phases) -> xr.Dataset:
     res = phases[-1]
     built, records = res.built, res.records
     spec = built.spec
     max_lag = int(round(spec.train.max_lag / spec.train.dt))
-    data: dict[str, Any] = {"diverged": _label(built, np.asarray(res.state.diverged), ())}
+    data: dict[str, Any] = {"diverged": built.label(np.asarray(res.state.diverged), ())}
     coords: dict[str, Any] = {"seed": np.arange(spec.seeds),
                               **{d: np.asarray(v, float) for d, v in built.grid_values.items()}}
     kap = np.stack([r["kappa"] for r in records], axis=1) if records else None  # (net, time)
     if kap is not None and np.any(built.overlaps > 0):
-        data["kappa"] = _label(built, kap, ("time",))
-        data["kappa_final"] = _label(built, kap[:, -1], ())
+        data["kappa"] = built.label(kap, ("time",))
+        data["kappa_final"] = built.label(kap[:, -1], ())
         coords["time"] = ("time", np.asarray(built.record_steps[: kap.shape[1]]) * spec.train.dt)
     if len(records) > max_lag + 1:
         x = np.stack([r["x"] for r in records], axis=1)  # (net, time, unit)
         ac = autocorrelation(x, max_lag)
-        data["autocorrelation"] = _label(built, ac, ("lag",))
-        data["variance"] = _label(built, ac[:, 0], ())
+        data["autocorrelation"] = built.label(ac, ("lag",))
+        data["variance"] = built.label(ac[:, 0], ())
         coords["tau"] = ("lag", np.arange(max_lag + 1) * spec.train.dt)
         data["recorded_time"] = ((), float((len(records) - 1) * spec.train.dt))
     ds = xr.Dataset(data, coords=coords)
@@ -237,8 +228,8 @@ def headline_rows(ds: xr.Dataset):
 
 
 def figures(ds: xr.Dataset, outdir) -> list:
-    from ..plots import save_figure
-    from ..plots._style import THEORY, figure, seed_colors
+    from learndyn.plots import save_figure
+    from learndyn.plots import THEORY, figure, seed_colors
 
     gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
     if "kappa" in ds:
@@ -266,7 +257,7 @@ def figures(ds: xr.Dataset, outdir) -> list:
 
 def _kappa_figure(ds: xr.Dataset, gdims: list[str]):
     """κ(t) = nᵀφ(x)/N of every network (one panel per grid point) with the mean-field ±κ*."""
-    from ..plots._style import THEORY, figure
+    from learndyn.plots import THEORY, figure
 
     cells = list(np.ndindex(*[ds.sizes[d] for d in gdims])) or [()]
     fig, axes = figure(1, len(cells), figsize=(5.2 * len(cells), 4.2), squeeze=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ._style import THEORY, figure, seed_colors
+from learndyn.plots import THEORY, figure, seed_colors
 
 
 def _time(ds: xr.Dataset, cell: xr.Dataset | None = None):

@@ -24,12 +24,15 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..analysis import boundary_estimate
-from ..config import GrokkingSpec, grid_dims, grid_points, spec_at
-from ..tasks import Group, dihedral_characters, isotypic_projectors, make_group, split_pairs, train_size
-from ..theory import grokking as theory
-from ..training import Problem, TrainState, gradient_engine, recorded_steps
-from ._networks import label_networks, per_network, stack_networks
+import learndyn
+
+from learndyn.analysis import boundary_estimate
+from .schema import GrokkingSpec
+from learndyn.config import grid_dims, grid_points, spec_at
+from learndyn.tasks import Group, dihedral_characters, isotypic_projectors, make_group, split_pairs, train_size
+from learndyn.theory import grokking as theory
+from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
+from learndyn.family import grid_labels, label_networks, per_network, stack_networks
 
 LABEL = "Tian, arXiv 2509.21519 (Li2), reference code yuandong-tian/understanding"
 _RESERVED = {"seed", "step"}
@@ -56,18 +59,10 @@ class PairData(eqx.Module):
 
 
 @dataclass
-class Built:
-    spec: GrokkingSpec
-    phase: str
-    problem: Problem
-    record_steps: list[int]
-    grid_dims: dict[str, str]
-    grid_values: dict[str, list[float]]
+class Built(learndyn.Built):
     group: Group
     projectors: list[np.ndarray]
     n_train: np.ndarray
-    warnings: list[str] = field(default_factory=list)
-    observe: Any = None
 
 
 def frequency_projectors(spec_task, group: Group) -> list[np.ndarray]:
@@ -165,8 +160,7 @@ def build(spec: GrokkingSpec, *, record_steps=None, phase: str = "main", previou
                       optimizer=_OPTIMIZER[spec.train.optimizer],
                       hyper={"weight_decay": jnp.asarray(decays, dtype)})
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
-    dims = grid_dims(spec, _RESERVED)
-    built = Built(spec, phase, problem, list(steps), dims, {d: list(spec.grid[k]) for d, k in dims.items()},
+    built = Built(spec, phase, problem, list(steps), *grid_labels(spec, _RESERVED),
                   group, frequency_projectors(spec.task, group), np.asarray(n_train))
     built.observe = _make_observer(built)
     return built
@@ -230,9 +224,6 @@ def top_unit_power(w: np.ndarray, v: np.ndarray, projectors, n_units: int = 40) 
     return np.stack(out)
 
 
-def _label(built: Built, x: np.ndarray, extra: tuple[str, ...]):
-    return label_networks(built.grid_dims, built.grid_values, built.spec.seeds, x, extra)
-
 
 def to_dataset(phases) -> xr.Dataset:
     res = phases[-1]
@@ -241,11 +232,11 @@ def to_dataset(phases) -> xr.Dataset:
     data: dict[str, Any] = {}
     if records:
         for name in _VARS:
-            data[name] = _label(built, np.stack([r[name] for r in records], axis=1), ("step",))
-    data["diverged"] = _label(built, np.asarray(res.state.diverged), ())
-    data["diverged_step"] = _label(built, np.asarray(res.state.diverged_step), ())
-    data["n_train"] = _label(built, built.n_train, ())
-    data["top_unit_power"] = _label(built, top_unit_power(np.asarray(res.state.params.w),
+            data[name] = built.label(np.stack([r[name] for r in records], axis=1), ("step",))
+    data["diverged"] = built.label(np.asarray(res.state.diverged), ())
+    data["diverged_step"] = built.label(np.asarray(res.state.diverged_step), ())
+    data["n_train"] = built.label(built.n_train, ())
+    data["top_unit_power"] = built.label(top_unit_power(np.asarray(res.state.params.w),
                                                           np.asarray(res.state.params.v), built.projectors),
                                     ("unit", "freq"))
     coords = {"step": steps, "seed": np.arange(built.spec.seeds),
@@ -336,8 +327,8 @@ def headline_rows(ds: xr.Dataset):
 
 
 def figures(ds: xr.Dataset, outdir) -> list:
-    from ..plots import grokking as plots
-    from ..plots import save_figure
+    from . import figures as plots
+    from learndyn.plots import save_figure
 
     outdir = Path(outdir)
     if not ds.sizes.get("step", 0) or "test_accuracy" not in ds:

@@ -26,12 +26,15 @@ import jax.random as jr
 import numpy as np
 import xarray as xr
 
-from ..analysis import find_fixed_points, participation_ratio, pca, sample_states
-from ..config import TaskRNNSpec, grid_dims, grid_points, spec_at
-from ..models import GRU, LSTM, LowRankRNN, frozen_leaves, init_task_rnn, simulate
-from ..tasks import Batch, accumulate_ideal_accuracy, make_batch, task_accuracy, task_sizes
-from ..training import Problem, TrainState, gradient_engine, recorded_steps
-from ._networks import label_networks, per_network, stack_networks
+import learndyn
+
+from learndyn.analysis import find_fixed_points, participation_ratio, pca, sample_states
+from .schema import TaskRNNSpec
+from learndyn.config import grid_dims, grid_points, spec_at
+from learndyn.models import GRU, LSTM, LowRankRNN, frozen_leaves, init_task_rnn, simulate
+from learndyn.tasks import Batch, accumulate_ideal_accuracy, make_batch, task_accuracy, task_sizes
+from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
+from learndyn.family import grid_labels, label_networks, per_network, stack_networks
 
 LABEL = "task-trained RNN (learndyn; tasks after neurogym, Mante et al. 2013, Sussillo & Barak 2013)"
 _RESERVED = {"seed", "step", "trial", "time", "unit", "pc", "condition", "fp", "channel", "out"}
@@ -47,16 +50,8 @@ class NetData(eqx.Module):
 
 
 @dataclass
-class Built:
-    spec: TaskRNNSpec
-    phase: str
-    problem: Problem
-    record_steps: list[int]
-    grid_dims: dict[str, str]
-    grid_values: dict[str, list[float]]
+class Built(learndyn.Built):
     test: Batch
-    warnings: list[str] = field(default_factory=list)
-    observe: Any = None
 
 
 def trial_outputs(net, inputs, d: NetData, key):
@@ -110,8 +105,7 @@ def build(spec: TaskRNNSpec, *, record_steps=None, phase: str = "main", previous
                       keys=jr.split(jr.fold_in(jr.key(spec.seed), 1), len(lrs)), engine=gradient_engine(objective),
                       trainable=frozen_leaves(nets[0]), optimizer=spec.train.optimizer, clip=spec.train.clip)
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
-    dims = grid_dims(spec, _RESERVED)
-    built = Built(spec, phase, problem, list(steps), dims, {d: list(spec.grid[k]) for d, k in dims.items()}, test)
+    built = Built(spec, phase, problem, list(steps), *grid_labels(spec, _RESERVED), test)
     built.observe = _make_observer(built)
     return built
 
@@ -242,9 +236,6 @@ _ATTRS = {
 }
 
 
-def _label(built: Built, x: np.ndarray, extra: tuple[str, ...]):
-    return label_networks(built.grid_dims, built.grid_values, built.spec.seeds, x, extra)
-
 
 def to_dataset(phases) -> xr.Dataset:
     res = phases[-1]
@@ -253,9 +244,9 @@ def to_dataset(phases) -> xr.Dataset:
     data: dict[str, Any] = {}
     if records:
         for name in ("loss", "accuracy"):
-            data[name] = _label(built, np.stack([r[name] for r in records], axis=1), ("step",))
-    data["diverged"] = _label(built, np.asarray(res.state.diverged), ())
-    data["diverged_step"] = _label(built, np.asarray(res.state.diverged_step), ())
+            data[name] = built.label(np.stack([r[name] for r in records], axis=1), ("step",))
+    data["diverged"] = built.label(np.asarray(res.state.diverged), ())
+    data["diverged_step"] = built.label(np.asarray(res.state.diverged_step), ())
     coords = {"step": steps, "seed": np.arange(built.spec.seeds),
               **{d: np.asarray(v, float) for d, v in built.grid_values.items()}}
     ds = xr.Dataset(data, coords=coords)
@@ -281,12 +272,12 @@ def analysis_dataset(spec: TaskRNNSpec, phases, sim: xr.Dataset) -> xr.Dataset:
             "fp_eig": ("condition", "fp", "fp_eig_index"),
             "fp_pc": ("condition", "fp", "pc"), "fp_direction_pc": ("condition", "fp", "pc"),
             "fp_line_fraction": ("condition",)}
-    data = {name: _label(built, a[name], extra) for name, extra in dims.items()}
+    data = {name: built.label(a[name], extra) for name, extra in dims.items()}
     data["example_input"] = (("trial", "time", "channel"), np.asarray(built.test.inputs)[:n_keep])
     data["example_target"] = (("trial", "time", "out"), np.asarray(built.test.targets)[:n_keep])
     data["example_response"] = (("trial", "time", "out"), np.asarray(built.test.response)[:n_keep])
     for name, leaf in _param_leaves(res.state.params).items():
-        data[f"param_{name}"] = _label(built, leaf, tuple(f"param_{name}_{i}" for i in range(leaf.ndim - 1)))
+        data[f"param_{name}"] = built.label(leaf, tuple(f"param_{name}_{i}" for i in range(leaf.ndim - 1)))
     ds = xr.Dataset(data, coords={"condition": conds, "time": np.arange(built.test.inputs.shape[1]),
                                   "seed": np.arange(spec.seeds),
                                   **{d: np.asarray(v, float) for d, v in built.grid_values.items()}})
@@ -362,8 +353,9 @@ def headline_rows(ds: xr.Dataset):
 
 
 def figures(ds: xr.Dataset, outdir) -> list:
-    from ..plots import save_figure
-    from ..plots import task_rnn as plots
+    from learndyn.plots import fixed_points_3d, save_figure
+
+    from . import figures as plots
 
     outdir = Path(outdir)
     if not ds.sizes.get("step", 0) or "loss" not in ds:
@@ -373,7 +365,7 @@ def figures(ds: xr.Dataset, outdir) -> list:
     if "example_output" in ds:
         paths.append(save_figure(plots.example_trials(ds, title=title), outdir / "trials.png"))
     if "fp_pc" in ds and np.isfinite(ds["fp_pc"].values).any():
-        paths.append(save_figure(plots.fixed_points_3d(ds, title=title), outdir / "fixed_points.png"))
+        paths.append(save_figure(fixed_points_3d(ds, title=title), outdir / "fixed_points.png"))
     reduced = reduced_system(ds)
     if reduced is not None:
         vel, kappa, stable, lim = reduced
@@ -436,8 +428,8 @@ def stored_networks(ds: xr.Dataset, spec: TaskRNNSpec, built: Built):
 def fixed_point_dataset(ds: xr.Dataset) -> xr.Dataset:
     """``learndyn analyze --what fixed-points``: rebuild the stored final networks and search again
     (with the run's ``fixed_points`` settings)."""
-    from ..config import validate_spec
-    from ..errors import StoreError
+    from learndyn.config import validate_spec
+    from learndyn.errors import StoreError
 
     import tomllib
 

@@ -1,0 +1,27 @@
+"""The dmft family package: config (``schema``), experiment (build, label, theory,
+summary, figures), named experiments (``catalog``). Registered through the ``learndyn.families``
+entry points like any user package; imports only learndyn's public API."""
+
+from __future__ import annotations
+
+import learndyn
+
+from . import experiment as _experiment
+from .catalog import EXPERIMENTS
+from .schema import DMFTSpec
+
+
+class DMFTFamily(learndyn.Family):
+    """Random rate networks against dynamical mean-field theory, and rank one + random bulk against its mean field."""
+
+    name = "dmft-random"
+    spec_type = DMFTSpec
+    experiments = tuple(e for e in EXPERIMENTS if e.family == "dmft-random")
+    reserved_dims = frozenset(_experiment._RESERVED)
+    label = _experiment.LABEL
+    build = staticmethod(_experiment.build)
+    to_dataset = staticmethod(_experiment.to_dataset)
+    theory_dataset = staticmethod(_experiment.theory_dataset)
+    summarize = staticmethod(_experiment.summarize)
+    headline_rows = staticmethod(_experiment.headline_rows)
+    figures = staticmethod(_experiment.figures)

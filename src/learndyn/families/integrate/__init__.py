@@ -1,0 +1,28 @@
+"""The integrate family package: config (``schema``), experiment (build, label, theory,
+summary, figures), named experiments (``catalog``). Registered through the ``learndyn.families``
+entry points like any user package; imports only learndyn's public API."""
+
+from __future__ import annotations
+
+import learndyn
+
+from . import experiment as _experiment
+from .catalog import EXPERIMENTS
+from .schema import IntegrateSpec
+
+
+class IntegrateFamily(learndyn.Family):
+    """Learning to integrate white noise: a linear RNN, its exact and sampled gradient engines, the single-mode and large-N kernel theories (Bordelon, Cotler, Pehlevan & Zavatone-Veth, arXiv 2503.18754; reconstruction)."""
+
+    name = "integrate"
+    spec_type = IntegrateSpec
+    experiments = tuple(e for e in EXPERIMENTS if e.family == "integrate")
+    reserved_dims = frozenset(_experiment._RESERVED)
+    label = _experiment.LABEL
+    build = staticmethod(_experiment.build)
+    to_dataset = staticmethod(_experiment.to_dataset)
+    theory_dataset = staticmethod(_experiment.theory_dataset)
+    recurrent_weights = staticmethod(_experiment.recurrent_weights)
+    summarize = staticmethod(_experiment.summarize)
+    headline_rows = staticmethod(_experiment.headline_rows)
+    figures = staticmethod(_experiment.figures)

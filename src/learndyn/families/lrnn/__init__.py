@@ -1,0 +1,28 @@
+"""The lrnn family package: config (``schema``), experiment (build, label, theory,
+summary, figures), named experiments (``catalog``). Registered through the ``learndyn.families``
+entry points like any user package; imports only learndyn's public API."""
+
+from __future__ import annotations
+
+import learndyn
+
+from . import experiment as _experiment
+from .catalog import EXPERIMENTS
+from .schema import LRNNSpec
+
+
+class LRNNFamily(learndyn.Family):
+    """Learning dynamics of linear RNNs: mode ODEs, temporal order, phase transition, extrapolation, NTK (Proca, Dominé, Shanahan & Mediano, ICML 2025)."""
+
+    name = "lrnn"
+    spec_type = LRNNSpec
+    experiments = tuple(e for e in EXPERIMENTS if e.family == "lrnn")
+    reserved_dims = frozenset(_experiment._RESERVED)
+    label = _experiment.LABEL
+    build = staticmethod(_experiment.build)
+    to_dataset = staticmethod(_experiment.to_dataset)
+    theory_dataset = staticmethod(_experiment.theory_dataset)
+    recurrent_weights = staticmethod(_experiment.recurrent_weights)
+    summarize = staticmethod(_experiment.summarize)
+    headline_rows = staticmethod(_experiment.headline_rows)
+    figures = staticmethod(_experiment.figures)

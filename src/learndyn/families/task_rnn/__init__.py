@@ -1,0 +1,30 @@
+"""The task-rnn family package: config (``schema``), experiment (build, label, theory,
+summary, figures), named experiments (``catalog``). Registered through the ``learndyn.families``
+entry points like any user package; imports only learndyn's public API."""
+
+from __future__ import annotations
+
+import learndyn
+
+from . import experiment as _experiment
+from .catalog import EXPERIMENTS
+from .schema import TaskRNNSpec
+
+
+class TaskRNNFamily(learndyn.Family):
+    """Recurrent networks trained on cognitive tasks (accumulate, delay match, context integration, flip-flop), with fixed points and PCA."""
+
+    name = "task-rnn"
+    spec_type = TaskRNNSpec
+    experiments = tuple(e for e in EXPERIMENTS if e.family == "task-rnn")
+    reserved_dims = frozenset(_experiment._RESERVED)
+    label = _experiment.LABEL
+    build = staticmethod(_experiment.build)
+    to_dataset = staticmethod(_experiment.to_dataset)
+    theory_dataset = staticmethod(_experiment.theory_dataset)
+    analysis_dataset = staticmethod(_experiment.analysis_dataset)
+    recurrent_weights = staticmethod(_experiment.recurrent_weights)
+    fixed_point_dataset = staticmethod(_experiment.fixed_point_dataset)
+    summarize = staticmethod(_experiment.summarize)
+    headline_rows = staticmethod(_experiment.headline_rows)
+    figures = staticmethod(_experiment.figures)

@@ -1,0 +1,102 @@
+"""Config of the task-trained RNN family: cognitive task, network, training, fixed points."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from learndyn.config import BaseSpec, Record, Strict
+
+
+class CognitiveTask(Strict):
+    """A cognitive task (docs/tasks.md): periods in ms, converted to steps with ``dt``."""
+
+    kind: Literal["accumulate", "delay_match", "context_integrate", "multisensory", "flip_flop"] = "accumulate"
+    dt: float = Field(20.0, gt=0, description="ms per time step")
+    batch: int = Field(64, ge=1, le=65536, description="fresh trials per training step")
+    fixation: float = Field(100.0, ge=0, description="fixation period (ms)")
+    stimulus: float = Field(800.0, gt=0, description="stimulus period (ms; sample and test for delay_match)")
+    delay: float = Field(0.0, ge=0, description="delay period (ms)")
+    decision: float = Field(200.0, gt=0, description="decision period (ms)")
+    decision_weight: float = Field(5.0, gt=0, description="loss weight of the decision period (1 before it)")
+    coherences: list[float] = Field([0.1, 0.2, 0.4, 0.8], min_length=1, description="|c| values (signed at random)")
+    noise: float = Field(1.0, ge=0, description="stimulus noise σ per time step")
+    report: Literal["choice", "sum"] = Field("choice", description="accumulate: sign of c, or running mean")
+    n_stimuli: int = Field(2, ge=2, le=64, description="delay_match: number of stimuli")
+    bits: int = Field(3, ge=1, le=16, description="flip_flop: channels")
+    duration: float = Field(1000.0, gt=0, description="flip_flop: trial length (ms)")
+    pulse_probability: float = Field(0.05, ge=0, le=1, description="flip_flop: pulse probability per step")
+    settle: int = Field(3, ge=0, description="flip_flop: steps after a pulse not scored")
+
+    @model_validator(mode="after")
+    def _check(self) -> CognitiveTask:
+        if self.kind != "flip_flop" and round(self.stimulus / self.dt) < 1:
+            raise ValueError(f"task.stimulus ({self.stimulus} ms) is shorter than one step of dt = {self.dt} ms")
+        if self.kind != "flip_flop" and round(self.decision / self.dt) < 1:
+            raise ValueError(f"task.decision ({self.decision} ms) is shorter than one step of dt = {self.dt} ms")
+        if self.kind == "flip_flop" and round(self.duration / self.dt) < 2:
+            raise ValueError(f"task.duration ({self.duration} ms) gives fewer than 2 steps of dt = {self.dt} ms")
+        return self
+
+
+class TaskRNNModel(Strict):
+    """Recurrent network trained on a task (models/_task_rnn.py)."""
+
+    kind: Literal["leaky", "low_rank", "gru", "lstm"] = "leaky"
+    n: int = Field(64, ge=1, le=8192, description="units N")
+    activation: Literal["tanh", "relu", "linear"] = Field("tanh", description="φ (leaky, low_rank)")
+    tau: float = Field(100.0, gt=0, description="time constant τ (ms); α = dt/τ ≤ 1")
+    g: float = Field(0.9, ge=0, description="initial recurrent gain (random part of low_rank)")
+    rank: int = Field(1, ge=1, description="rank R of M Nᵀ/N (low_rank)")
+    recurrent_noise: float = Field(0.05, ge=0, description="σ_rec")
+    input_noise: float = Field(0.0, ge=0, description="σ_in")
+
+
+class TaskRNNTrain(Strict):
+    """Adam (default) or SGD on fresh batches of trials, masked MSE."""
+
+    optimizer: Literal["adam", "sgd"] = "adam"
+    lr: float = Field(3e-3, gt=0)
+    steps: int = Field(1500, ge=1, le=100_000_000)
+    clip: float | None = Field(1.0, gt=0, description="global-norm gradient clipping (None: off)")
+    test_batch: int = Field(256, ge=1, description="fixed test trials for accuracy")
+    precision: Literal["float32", "float64"] = Field(
+        "float32", description="training arithmetic (the analysis after training is always float64)")
+
+
+class FixedPointAnalysis(Strict):
+    """Fixed/slow-point search after training (analysis/_fixed_points.py)."""
+
+    enabled: bool = True
+    inits: int = Field(256, ge=1, description="initial states sampled from test trajectories")
+    jitter: float = Field(0.05, ge=0, description="Gaussian jitter added to each initial state")
+    steps: int = Field(2000, ge=0, description="Adam steps of the slow-point stage")
+    lr: float = Field(1e-2, gt=0)
+    fixed_tol: float = Field(1e-20, gt=0, description="q below which a point is fixed")
+    slow_fraction: float = Field(1e-3, gt=0, description="slow point: q below this fraction of the median "
+                                                          "q of the starting states")
+    max_points: int = Field(64, ge=1, description="points kept per condition (best q first)")
+
+
+class TaskRNNSpec(BaseSpec):
+    """A recurrent network trained on a cognitive task, then analysed (fixed points, PCA, spectra)."""
+
+    family: str = "task-rnn"
+    structural_keys: ClassVar[frozenset[str]] = BaseSpec.structural_keys | {
+        "model.activation", "model.kind", "model.n", "model.rank", "model.tau", "task.kind", "train.clip", "train.optimizer", "train.precision", "train.test_batch"}
+    task: CognitiveTask = Field(default_factory=CognitiveTask)
+    model: TaskRNNModel = Field(default_factory=TaskRNNModel)
+    train: TaskRNNTrain = Field(default_factory=TaskRNNTrain)
+    fixed_points: FixedPointAnalysis = Field(default_factory=FixedPointAnalysis)
+
+    @model_validator(mode="after")
+    def _check(self) -> TaskRNNSpec:
+        if self.model.kind in ("leaky", "low_rank") and self.task.dt > self.model.tau:
+            raise ValueError(f"α = task.dt/model.tau = {self.task.dt / self.model.tau:g} > 1 is unstable "
+                             "(Euler step of the leaky dynamics); lower task.dt or raise model.tau")
+        for key in self.grid:
+            if key.startswith(("task.", "fixed_points.")):
+                raise ValueError(f"grid: '{key}' is generated once for the whole run and cannot be a "
+                                 "coordinate (run the values separately)")
+        return self
