@@ -6,11 +6,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test test-slow bench bench-scale bench-reference compare-reference install clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/bring_your_own/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
+	# a user's own package (not part of learndyn), found through its entry point by the tests
+	$(PY) -m pip install -q --no-deps -e examples/bring_your_own
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -22,6 +24,7 @@ demo: $(STAMP)
 	@echo "report:  $(CURDIR)/runs/integrate-leaky/report.html"
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-slow: $(STAMP)

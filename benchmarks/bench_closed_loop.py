@@ -86,8 +86,8 @@ def run_learndyn(name: str, steps: int, seeds: int, precision: str, timed_steps:
     in-process caches), and the steady-state time of ``steps`` training steps: the trainer's
     compiled step from the initial networks, median of 3 timings of ``min(steps, timed_steps)``."""
     import learndyn
-    from learndyn.experiments import closed_loop as cl
-    from learndyn.experiments._runner import scheduled
+    from learndyn.families.closed_loop import experiment as cl
+    from learndyn.experiments import scheduled
 
     out = subprocess.run([sys.executable, "-c", LEARNDYN_RUN, name, str(steps), str(seeds), precision],
                          check=True, capture_output=True, text=True)

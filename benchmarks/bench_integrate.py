@@ -17,7 +17,7 @@ from pathlib import Path
 import jax
 
 import learndyn
-from learndyn.experiments import integrate
+from learndyn.families.integrate import experiment as integrate
 from learndyn.results import package_versions
 
 from _results import write_section  # noqa: E402  (benchmarks/ is the script's directory)

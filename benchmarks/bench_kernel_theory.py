@@ -22,7 +22,7 @@ import numpy as np
 
 import learndyn
 from learndyn.config import spec_at
-from learndyn.experiments import integrate
+from learndyn.families.integrate import experiment as integrate
 from learndyn.results import package_versions
 
 from _results import write_section  # noqa: E402  (benchmarks/ is the script's directory)

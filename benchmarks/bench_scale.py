@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 
 import learndyn
-from learndyn.experiments import FAMILIES
+from learndyn.experiments import get_family
 from learndyn.results import package_versions
 from learndyn.training._flops import step_flops
 
@@ -63,7 +63,7 @@ def matmul_peak(device, dtype, n: int, repeats: int = 5) -> float:
 def time_case(experiment: str, overrides: list[str], networks: int, device, *, width=None,
               steps: int = 3, repeats: int = 3) -> dict:
     spec = learndyn.resolve_spec(experiment, overrides, seeds=networks)
-    family = FAMILIES[spec.family]
+    family = get_family(spec.family)
     with jax.default_device(device):
         phase = family.phases(spec)[0][0] if hasattr(family, "phases") else "main"
         built = family.build(spec, record_steps=[0], phase=phase)

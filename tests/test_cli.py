@@ -8,7 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from learndyn.cli import app
-from learndyn.experiments import REGISTRY
+from learndyn import all_experiments
+
+REGISTRY = all_experiments()
 
 runner = CliRunner()
 SMALL = ["--set", "model.n=8", "--set", "train.steps=40", "--set", "record.points=6", "--seeds", "2"]

@@ -61,7 +61,7 @@ def test_rank1_stage_one_and_exact_loss_identity():
     test = ds["test_loss"].sel(loop="closed")
     assert np.all(test.isel(step=0) / test.isel(step=-1) > 100)
     np.testing.assert_allclose(ds["overlaps"].sel(step=0, loop="closed", ov="s_zm"), 0.1, rtol=1e-12)
-    from learndyn.experiments.closed_loop import _p_eff_loss
+    from learndyn.families.closed_loop.experiment import _p_eff_loss
 
     f = _p_eff_loss(spec, 0.0, 50.0)
     for seed in range(2):
@@ -159,7 +159,7 @@ def test_train_input_open_trains_w_in_only_in_the_student():
     trained in the open-loop student; true trains it in both; false in neither."""
     import jax.random as jr
 
-    from learndyn.experiments.closed_loop import init_controller, trainable_mask
+    from learndyn.families.closed_loop.experiment import init_controller, trainable_mask
 
     for value, closed, opened in (("'open'", False, True), ("true", True, True), ("false", False, False)):
         spec = learndyn.resolve_spec("tracking", [f"train.train_input={value}", "model.n=8"])
@@ -191,7 +191,7 @@ def test_acquisition_and_pair_mismatch_on_a_synthetic_history():
 
 def test_surrogate_experiment_entry_order():
     """closed-loop-surrogate through the runner: entry steps decrease with α; α = 0 never enters."""
-    from learndyn.experiments.closed_loop_surrogate import entry_step
+    from learndyn.families.closed_loop.surrogate import entry_step
 
     ds = learndyn.run(learndyn.default_spec("closed-loop-surrogate"))
     enter = entry_step(ds)

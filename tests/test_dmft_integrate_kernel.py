@@ -9,8 +9,8 @@ import pytest
 import scipy.linalg
 
 import learndyn
-from learndyn.analysis import kernel_theory_gap
-from learndyn.config import ConfigError
+from learndyn.families.integrate.theory_gap import kernel_theory_gap
+from learndyn.errors import ConfigError
 from learndyn.tasks import target_initial_loss
 
 
@@ -44,7 +44,7 @@ def test_antithetic_pairs_cancel_the_linear_term_of_the_initial_loss(tmp_path):
     spec.train.steps = 1
     spec.record.points = 2
     ds = learndyn.run(spec)
-    from learndyn.experiments.integrate import build
+    from learndyn.families.integrate.experiment import build
 
     params = build(spec).problem.params
     w, u, v = (np.asarray(x) for x in (params.w, params.u, params.v))

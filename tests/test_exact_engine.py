@@ -7,7 +7,7 @@ import pytest
 import scipy.integrate
 
 from conftest import random_direction, tree_vdot
-from learndyn.config import WhiteNoiseTask
+from learndyn.families.integrate.schema import WhiteNoiseTask
 from learndyn.models import LinearRNN, init_linear_rnn
 from learndyn.tasks import leaky_target, multiscale_target, oscillator_target, target_initial_loss
 from learndyn.training import euler_discrete_loss_and_grad, exact_loss, exact_loss_and_grad

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import learndyn
-from learndyn.experiments.grokking import TwoLayerNet, init_network, loss_and_residual
+from learndyn.families.grokking.experiment import TwoLayerNet, init_network, loss_and_residual
 from learndyn.tasks import cyclic_group, split_pairs
 from learndyn.theory import grokking as theory
 

@@ -214,7 +214,7 @@ def test_check8_muon_step(getkey):
     for shape in ((32, 64), (64, 32), (142, 2048), (2048, 142)):
         s = np.linalg.svd(np.asarray(newton_schulz(jr.normal(getkey(), shape))), compute_uv=False)
         assert 0.85 <= s.min() and s.max() <= 1.20
-    from learndyn.experiments.grokking import TwoLayerNet
+    from learndyn.families.grokking.experiment import TwoLayerNet
 
     net = TwoLayerNet(jr.normal(getkey(), (10, 6)), jr.normal(getkey(), (6, 5)))
     grad = TwoLayerNet(jr.normal(getkey(), (10, 6)), jr.normal(getkey(), (6, 5)))

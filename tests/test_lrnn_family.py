@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import learndyn
-from learndyn.config import validate_spec
+from learndyn.experiments import validate_spec
 from learndyn.experiments._registry import default_data
 
 
@@ -77,7 +77,7 @@ def test_check8_larger_and_later_learned_faster():
     last = ds.isel(step=-1, seed=0)
     np.testing.assert_allclose(last["ac"], [1.1, 0.5], atol=1e-3)
     np.testing.assert_allclose(last["b"], [0.5, 1.1], atol=1e-3)
-    steps = learndyn.experiments.lrnn.learned_step(ds).isel(seed=0).values
+    steps = learndyn.families.lrnn.experiment.learned_step(ds).isel(seed=0).values
     assert abs(steps[0] - 292) <= 5 and abs(steps[1] - 444) <= 5 and steps[0] < steps[1]
 
 

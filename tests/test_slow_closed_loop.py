@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import learndyn
-from learndyn.experiments.closed_loop import stage_boundaries
+from learndyn.families.closed_loop.experiment import stage_boundaries
 
 pytestmark = pytest.mark.slow
 

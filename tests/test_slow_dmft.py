@@ -79,7 +79,7 @@ def test_kernel_theory_early_phase_n1000():
     """Acceptance 4: `dmft-integrate-kernel` (N = 1000, 16 seeds = 8 antithetic pairs, σ ∈ {0.3, 0.6,
     0.9}): the seed mean is within 2 % of the kernel curve over the early phase (kernel loss down
     10 %), and the theory curve is in the same result set."""
-    from learndyn.analysis import kernel_theory_gap
+    from learndyn.families.integrate.theory_gap import kernel_theory_gap
 
     ds = learndyn.run(learndyn.resolve_spec("dmft-integrate-kernel"))
     gap = kernel_theory_gap(ds)
@@ -96,7 +96,7 @@ def test_kernel_theory_gap_over_n(tmp_path):
     correction; 64-seed runs at N = 250, 500 agree); what shrinks is the seed scatter, ∝ N^-1/2.
     The test asks for exactly that: every N within 2 % + 2 s.e., N = 2000 within 2 %, and the
     scatter at N = 2000 below half of that at N = 250."""
-    from learndyn.analysis import kernel_theory_gap
+    from learndyn.families.integrate.theory_gap import kernel_theory_gap
     from learndyn.sweep import sweep
 
     spec = learndyn.resolve_spec("dmft-integrate-kernel", ["train.steps=4", "record.points=5"], seeds=8)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import learndyn
-from learndyn.experiments.grokking import grok_epoch
+from learndyn.families.grokking.experiment import grok_epoch
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ def test_exact_vs_sampled_loss_curves_200_steps():
 
     import jax
 
-    from learndyn.experiments import integrate
+    from learndyn.families.integrate import experiment as integrate
     from learndyn.training import euler_discrete_loss_and_grad, exact_loss_and_grad, log_spaced_steps, train
 
     common = ["model.n=20", "model.sigma=0.3", "train.lr=0.01", "train.steps=200", "record.points=25",

@@ -104,7 +104,7 @@ def test_kill_and_resume_recomputes_nothing_finished(tmp_path, kill_when):
 
 
 def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    from learndyn.experiments import integrate
+    from learndyn.families.integrate import experiment as integrate
 
     original = integrate.build
 

@@ -6,7 +6,7 @@ import jax.random as jr
 import numpy as np
 import pytest
 
-from learndyn.config import CognitiveTask
+from learndyn.families.task_rnn.schema import CognitiveTask
 from learndyn.tasks import (
     TASKS,
     accumulate_ideal_accuracy,

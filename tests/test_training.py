@@ -95,7 +95,7 @@ def test_vmapped_seeds_equal_single_runs():
 
     import jax
 
-    from learndyn.experiments import integrate
+    from learndyn.families.integrate import experiment as integrate
     from learndyn.training import train
 
     spec = learndyn.resolve_spec("integrate-leaky", ["model.n=10", "train.steps=200"], seeds=3)

@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 
 from .experiments import (
     default_spec as default_spec,
-    experiments as experiments,
-    families as families,
+    all_experiments as all_experiments,
+    all_families as all_families,
     get_family as get_family,
     load_run as load_run,
     register_experiment as register_experiment,

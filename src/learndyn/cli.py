@@ -19,6 +19,7 @@ from .errors import UserError
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,  # help texts are plain: "[default: runs/NAME]" must not be read as markup
     no_args_is_help=True,
     help="learndyn: learning dynamics of recurrent networks, simulation and theory side by side.",
 )
@@ -27,7 +28,9 @@ err_console = Console(stderr=True)
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.text import Text
+
+    err_console.print(Text("error: ", style="bold red") + Text(message), highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -47,15 +50,21 @@ def _guard(fn):
 @app.command("list")
 @_guard
 def list_experiments() -> None:
-    """Every experiment with a one-line description."""
-    from .experiments import REGISTRY
+    """Every experiment with a one-line description (learndyn's and every installed family's)."""
+    from rich.text import Text
 
+    from .experiments import all_experiments
+
+    errors: list[str] = []
     table = Table(show_header=True, header_style="bold", box=None)
-    table.add_column("experiment")
+    table.add_column("experiment", no_wrap=True)
+    table.add_column("family", no_wrap=True)
     table.add_column("description")
-    for name, exp in sorted(REGISTRY.items()):
-        table.add_row(name, exp.description)
+    for name, exp in sorted(all_experiments(errors=errors).items()):
+        table.add_row(Text(name), Text(exp.family), Text(exp.description))  # Text: "[h, c]" is not markup
     out_console.print(table)
+    for message in errors:
+        err_console.print(Text("warning: ", style="yellow") + Text(message))
 
 
 @app.command("config")
@@ -224,14 +233,12 @@ def _print_headline(ds) -> None:
     status = "complete" if ds.attrs.get("complete") else (
         f"partial: step {ds.attrs.get('checkpoint_step')} of {ds.attrs.get('total_steps')}")
     _print_table(f"{ds.attrs.get('experiment')} ({status})", cols, rows)
-    if "initial_loss_theory" in ds:
-        import numpy as np
+    from rich.text import Text
 
-        tgt = ds["target_eig_theory"].values.ravel()
-        tgt = ", ".join(f"{z.real:.4f}{z.imag:+.4f}i" if abs(z.imag) > 0 else f"{z.real:.4f}"
-                        for z in np.unique(tgt[np.isfinite(tgt)]))
-        out_console.print(f"theory: final eigenvalue(s) {tgt}; initial loss "
-                          f"{float(np.nanmax(ds['initial_loss_theory'].values)):.4f}")
+    from .experiments import family_of
+
+    for line in family_of(ds).notes(ds):
+        out_console.print(Text(line))
 
 
 def main() -> None:  # pragma: no cover - entry point

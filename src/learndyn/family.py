@@ -209,13 +209,23 @@ class Family(abc.ABC):
         return network_rows(ds, ["step", "loss"],
                             lambda cell, ix: [str(int(cell["step"])), f"{float(cell['loss']):.4g}"])
 
-    def figures(self, ds: xr.Dataset, outdir: Path) -> list[Path]:
-        """Draw the run's figures into ``outdir``; default: every seed's loss curve."""
-        from .plots import loss_curves, save_figure
+    def notes(self, ds: xr.Dataset) -> list[str]:
+        """Lines printed under the headline table (e.g. the theory's predictions); default: none."""
+        return []
 
-        if not ds.sizes.get("step", 0) or "loss" not in ds:
+    def figures(self, ds: xr.Dataset, outdir: Path) -> list[Path]:
+        """Draw the run's figures into ``outdir``; default: every recorded per-network variable
+        against the step (one colour per grid point, labelled by its grid key)."""
+        from .plots import metric_curves, save_figure
+
+        if not ds.sizes.get("step", 0):
             return []
-        return [save_figure(loss_curves(ds, title=ds.attrs.get("experiment", "")), Path(outdir) / "loss.png")]
+        dims = set(ds["diverged"].dims) | {"step"}
+        names = [v for v in ds.data_vars if set(ds[v].dims) == dims and ds[v].dtype.kind == "f"][:4]
+        if not names:
+            return []
+        return [save_figure(metric_curves(ds, names, title=ds.attrs.get("experiment", "")),
+                            Path(outdir) / "training.png")]
 
     # ------------------------------------------------------------------ where it is found again
 

@@ -10,12 +10,10 @@ import xarray as xr
 
 
 def write_report(path: Path, ds: xr.Dataset, figures: list[Path],
-                 table: tuple[list[str], list[list[str]]] | None = None) -> Path:
-    """Write ``report.html`` (self-contained: figures are base64 PNGs); the headline table is the
-    family's unless ``table`` (columns, rows) is given."""
-    from .experiments import headline
-
-    cols, rows = table if table is not None else headline(ds)
+                 table: tuple[list[str], list[list[str]]]) -> Path:
+    """Write ``report.html`` (self-contained: figures are base64 PNGs) with the headline ``table``
+    (columns, rows: the family's, or a sweep's point table)."""
+    cols, rows = table
     table = "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "</tr>\n"
     table += "\n".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in rows)
     imgs = "\n".join(

@@ -172,6 +172,7 @@ def analysis_summary(out: xr.Dataset) -> dict[str, Any]:
     if "fp_fixed" in out:
         s["n_fixed_points"] = out["fp_fixed"].sum(("condition", "fp")).values.tolist()
         s["n_stable"] = (out["fp_fixed"] & out["fp_stable"]).sum(("condition", "fp")).values.tolist()
+    if "participation_ratio" in out:
         s["participation_ratio"] = out["participation_ratio"].values.tolist()
     return s
 

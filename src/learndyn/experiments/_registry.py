@@ -14,8 +14,8 @@ A name collision is an error, never a silent overwrite.
 
 from __future__ import annotations
 
-import importlib
 import inspect
+import os
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from ..config import BaseSpec, deep_merge, load_toml, parse_override, set_dotted, validate_as
 from ..errors import ConfigError, did_you_mean
 from ..family import Experiment, Family
+from ..imports import load_object
 
 ENTRY_POINT_GROUP = "learndyn.families"
 
@@ -30,30 +31,6 @@ _FAMILIES: dict[str, Family] = {}
 _EXPERIMENTS: dict[str, Experiment] = {}
 _ENTRY_POINTS: dict[str, Any] = {}  # family name -> entry point not loaded yet (or its load error)
 _scanned = False
-
-
-def load_object(path: str, what: str) -> Any:
-    """The object at ``"package.module:attr"`` (``attr`` may be dotted).
-
-    Raises:
-        ConfigError: one line naming ``what``, the path and what is missing.
-    """
-    module_name, sep, attr = path.partition(":")
-    if not sep or not module_name or not attr:
-        raise ConfigError(f"{what}: {path!r} is not an import path 'package.module:Name'")
-    try:
-        obj = importlib.import_module(module_name)
-    except ImportError as err:
-        raise ConfigError(f"{what}: cannot import module '{module_name}' of {path!r} ({err})") from None
-    except Exception as err:  # noqa: BLE001 - the user's module raised on import
-        raise ConfigError(f"{what}: importing '{module_name}' of {path!r} raised "
-                          f"{type(err).__name__}: {err}") from None
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            names = [n for n in dir(obj) if not n.startswith("_")]
-            raise ConfigError(f"{what}: module '{module_name}' has no '{attr}'" + did_you_mean(part, names))
-        obj = getattr(obj, part)
-    return obj
 
 
 def _check_family(family: Any, where: str) -> Family:
@@ -124,13 +101,16 @@ def register_experiment(exp: Experiment) -> Experiment:
 
 
 def _scan_entry_points() -> None:
-    """Note every ``learndyn.families`` entry point once (loaded when first asked for)."""
+    """Note every ``learndyn.families`` entry point once (loaded when first asked for), except
+    those named in ``LEARNDYN_DISABLE_ENTRY_POINTS`` (comma-separated: e.g. a broken plugin)."""
     global _scanned
     if _scanned:
         return
     _scanned = True
+    skip = {n.strip() for n in os.environ.get("LEARNDYN_DISABLE_ENTRY_POINTS", "").split(",") if n.strip()}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        _ENTRY_POINTS.setdefault(ep.name, ep)
+        if ep.name not in skip:
+            _ENTRY_POINTS.setdefault(ep.name, ep)
 
 
 def _load_entry_point(name: str) -> Family:
@@ -188,7 +168,7 @@ def family_of(ds_or_attrs) -> Family:
                               f"path failed: {err}") from None
 
 
-def families() -> dict[str, Family]:
+def all_families() -> dict[str, Family]:
     """Every family: registered, and installed by entry point (loaded now)."""
     _scan_entry_points()
     for name in list(_ENTRY_POINTS):
@@ -196,7 +176,7 @@ def families() -> dict[str, Family]:
     return dict(_FAMILIES)
 
 
-def experiments(*, errors: list[str] | None = None) -> dict[str, Experiment]:
+def all_experiments(*, errors: list[str] | None = None) -> dict[str, Experiment]:
     """Every named experiment of every family. With ``errors`` given, a broken entry point is
     reported there (one line) instead of raised, and the others are still listed."""
     _scan_entry_points()
@@ -213,7 +193,7 @@ def experiments(*, errors: list[str] | None = None) -> dict[str, Experiment]:
 
 def default_data(name: str) -> dict[str, Any]:
     """The registered defaults of experiment ``name`` as a plain dict (before validation)."""
-    known = experiments()
+    known = all_experiments()
     if name not in known:
         raise ConfigError(
             f"unknown experiment '{name}'" + did_you_mean(name, known)
@@ -252,7 +232,7 @@ def resolve_spec(
             raise ConfigError(f"{name_or_path}: missing key 'experiment' (an experiment name)")
         if isinstance(file_data.get("family"), str):
             get_family(file_data["family"])  # registers a path-given family's own experiments
-        registered = base in experiments()
+        registered = base in all_experiments()
         data = deep_merge(default_data(base) if registered else {}, file_data)
         if registered and "grid" in file_data:
             data["grid"] = file_data["grid"]

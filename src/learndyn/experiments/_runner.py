@@ -43,8 +43,9 @@ def _arrays_to_records(arrays: dict[str, np.ndarray]) -> list[dict[str, np.ndarr
     return [{k: arrays[f"rec_{k}"][i] for k in names} for i in range(n)]
 
 
-def _attrs(spec: BaseSpec, family: Family, *, complete: bool, step: int) -> dict:
+def _attrs(spec: BaseSpec, family: Family, *, complete: bool, step: int, optimizer=None) -> dict:
     return {
+        "optimizer": "from the spec" if optimizer is None else f"given from Python: {optimizer!r}"[:300],
         "experiment": spec.experiment,
         "family": spec.family,
         "family_ref": type(family).reference(),
@@ -143,6 +144,7 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     warn: Callable[[str], None] | None = None,
     finish: bool = True,
+    optimizer: Any = None,
 ) -> xr.Dataset:
     """Train every network of ``spec``, integrate its theory and (with ``out``) write a run dir.
 
@@ -158,6 +160,10 @@ def run(
         progress: ``progress(step, total)`` callback (steps summed over phases).
         warn: receives one-line warnings (unstable learning rates, unstable draws).
         finish: draw the figures and the report (a sweep draws its own, once, for all chunks).
+        optimizer: your own optimiser for every network, replacing the spec's — an optax
+            ``GradientTransformation`` (scaled by each network's learning rate) or a factory
+            ``f(learning_rate) -> GradientTransformation`` such as ``optax.adamw``. Recorded in
+            the result's attrs as ``optimizer``.
 
     Returns:
         The labelled result set (simulation and theory, same ``step`` coordinate).
@@ -168,10 +174,11 @@ def run(
         ConfigError: the spec's family cannot be found.
     """
     with float64():
-        return _run(spec, out, resume=resume, force=force, progress=progress, warn=warn, finish=finish)
+        return _run(spec, out, resume=resume, force=force, progress=progress, warn=warn, finish=finish,
+                    optimizer=optimizer)
 
 
-def _run(spec, out, *, resume, force, progress, warn, finish) -> xr.Dataset:
+def _run(spec, out, *, resume, force, progress, warn, finish, optimizer) -> xr.Dataset:
     family = get_family(spec.family)
     phases = list(family.phases(spec))
     rundir = RunDir(out) if out is not None else None
@@ -196,6 +203,8 @@ def _run(spec, out, *, resume, force, progress, warn, finish) -> xr.Dataset:
     for index, (phase, total) in enumerate(phases):
         built = family.build(spec, record_steps=None, phase=phase, previous=done[-1] if done else None)
         built.problem = scheduled(built.problem, spec.vector_width)
+        if optimizer is not None:
+            built.problem = dataclasses.replace(built.problem, optimizer=optimizer)
         if index < ckpt_phase:  # finished before the checkpoint: restore, do not retrain
             prefix = f"p{index}_"
             sub = {k[len(prefix):]: v for k, v in ckpt.items() if k.startswith(prefix)}
@@ -225,7 +234,7 @@ def _run(spec, out, *, resume, force, progress, warn, finish) -> xr.Dataset:
                                 **_snapshot_arrays(res.snapshots)}.items()})
             rundir.write_checkpoint(arrays)
             partial = family.to_dataset([*done, PhaseResult(built, recs, st)])
-            partial.attrs.update(_attrs(spec, family, complete=False, step=offset + st.step))
+            partial.attrs.update(_attrs(spec, family, complete=False, step=offset + st.step, optimizer=optimizer))
             rundir.write_dataset(partial)
             if pause:
                 time.sleep(pause)
@@ -242,7 +251,7 @@ def _run(spec, out, *, resume, force, progress, warn, finish) -> xr.Dataset:
     parts = [ds, family.theory_dataset(spec, done, ds), snapshot_dataset(spec, done),
              family.analysis_dataset(spec, done, ds)]  # post-training analysis (fixed points, PCA), once
     ds = xr.merge(parts, combine_attrs="override", compat="no_conflicts")
-    ds.attrs.update(_attrs(spec, family, complete=True, step=offset))
+    ds.attrs.update(_attrs(spec, family, complete=True, step=offset, optimizer=optimizer))
     if rundir is not None:
         rundir.write_dataset(ds)
         rundir.remove_checkpoint()

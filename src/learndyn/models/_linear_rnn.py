@@ -13,7 +13,6 @@ import jax.numpy as jnp
 import jax.random as jr
 
 from .._types import Array, Float, PRNGKeyArray
-from ..tasks import TargetSystem
 
 
 class LinearRNN(eqx.Module):
@@ -73,22 +72,3 @@ def init_linear_rnn(
 def two_neuron_init(dtype=jnp.float64) -> LinearRNN:
     r"""Start of the exact σ=0 reduction (§3.3): ``M = 0``, ``a = (1, 0)``, ``b = (0, 1)``."""
     return LinearRNN(jnp.zeros((2, 2), dtype), jnp.array([1.0, 0.0], dtype), jnp.array([0.0, 1.0], dtype))
-
-
-def augmented_system(
-    net: LinearRNN, target: TargetSystem
-) -> tuple[Float[Array, "k k"], Float[Array, " k"], Float[Array, " k"]]:
-    r"""Joint network–target system of science/integrate.md §2.4.
-
-    .. math::  A = \begin{pmatrix} W - I & 0 \\ 0 & B_\star \end{pmatrix},\quad
-               b = \begin{pmatrix} u \\ b_\star \end{pmatrix},\quad
-               c = \begin{pmatrix} v \\ -c_{\star,\rm out} \end{pmatrix},
-
-    whose output ``cᵀ z`` is the error ``y - y⋆`` (same white noise drives both).
-    """
-    n, m = net.n, target.b_in.shape[-1]
-    a = jnp.zeros((n + m, n + m), dtype=net.w.dtype)
-    a = a.at[:n, :n].set(net.w - jnp.eye(n, dtype=net.w.dtype)).at[n:, n:].set(target.b_mat)
-    b = jnp.concatenate([net.u, target.b_in])
-    c = jnp.concatenate([net.v, -target.c_out])
-    return a, b, c

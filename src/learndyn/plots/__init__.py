@@ -2,7 +2,7 @@
 
 from ._style import STYLE as STYLE, THEORY as THEORY, figure as figure, save_figure as save_figure, seed_colors as seed_colors
 from .analysis import fixed_points_3d as fixed_points_3d
-from ._curves import loss_curves as loss_curves
+from ._curves import loss_curves as loss_curves, metric_curves as metric_curves
 from ._kernel import kernel_theory_overlay as kernel_theory_overlay
 from ._spectrum import (
     outlier_trajectory as outlier_trajectory,

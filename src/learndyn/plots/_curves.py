@@ -50,3 +50,30 @@ def loss_curves(ds: xr.Dataset, *, title: str = "", theory_dashed: bool = False)
     ax.set_title(title)
     ax.legend(frameon=False)
     return fig
+
+
+def metric_curves(ds: xr.Dataset, names: list[str], *, title: str = ""):
+    """Any recorded ``(*grid, seed, step)`` variables against ``step``: one panel per name, one
+    colour per grid point (legend ``key = value`` from the run's grid keys), one line per seed."""
+    import itertools
+
+    gdims = [d for d in ds.attrs.get("grid_keys", {}) if d in ds.dims]
+    points = list(itertools.product(*(range(ds.sizes[d]) for d in gdims))) or [()]
+    fig, axes = figure(1, len(names), figsize=(4.6 * len(names), 3.8), squeeze=False)
+    colors = seed_colors(len(points))
+    for ax, name in zip(axes[0], names, strict=True):
+        for point, c in zip(points, colors, strict=True):
+            sel = dict(zip(gdims, point, strict=True))
+            cell = ds[name].isel(sel)
+            label = ", ".join(f"{ds.attrs['grid_keys'][d]} = {ds[d].values[i]:g}" for d, i in sel.items())
+            for s in range(ds.sizes["seed"]):
+                ax.plot(ds["step"].values, cell.isel(seed=s).values, color=c, lw=1.3, alpha=0.85,
+                        label=(label or "seeds") if s == 0 else None)
+        ax.set_xlabel("training step")
+        ax.set_ylabel(ds[name].attrs.get("long_name", name) if len(ds[name].attrs.get("long_name", "")) < 40
+                      else name)
+        if name == "loss":
+            ax.set_yscale("log")
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return fig

@@ -20,6 +20,7 @@ import jax.random as jr
 import numpy as np
 
 from .._types import Array, Float, PRNGKeyArray
+from ..linalg import sort_eigenvalues
 
 
 class TargetSystem(eqx.Module):
@@ -70,8 +71,6 @@ def target_eigenvalues(task) -> np.ndarray:
 
     Leaky: ``1 - c⋆``; oscillator: ``(1 - c⋆) ± iω⋆`` (``Im ≥ 0`` first); multiscale ``1 - 1/T_k``.
     """
-    from ..analysis import sort_eigenvalues
-
     target = target_system(task)
     return sort_eigenvalues(1.0 + np.linalg.eigvals(np.asarray(target.b_mat)))
 

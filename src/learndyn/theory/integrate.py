@@ -30,7 +30,7 @@ import scipy.optimize
 from .._types import Array, Float
 from ..models import LinearRNN
 from ..tasks import TargetSystem
-from ..training import exact_loss, exact_loss_and_grad
+from ..training._exact import exact_loss, exact_loss_and_grad
 
 # ----------------------------------------------------------------------------- §3.10 learning rate
 

@@ -1,7 +1,7 @@
 r"""The ``exact`` engine: gradient descent on the closed-form expected loss (science/integrate.md §2.4).
 
 Learndyn formulation. With the augmented system ``(A, b, c)`` of
-:func:`learndyn.models.augmented_system`:
+:func:`augmented_system`:
 
 .. math::
     A P + P A^\top + b b^\top = 0, \qquad L = \tfrac12 c^\top P c, \qquad
@@ -22,9 +22,28 @@ import jax.numpy as jnp
 
 from .._types import Array, Float
 from ..linalg import lyapunov_pair, solve_stein
-from ..models import LinearRNN, augmented_system
+from ..models import LinearRNN
 from ..tasks import TargetSystem
 from ._engine_output import EngineOutput
+
+
+def augmented_system(
+    net: LinearRNN, target: TargetSystem
+) -> tuple[Float[Array, "k k"], Float[Array, " k"], Float[Array, " k"]]:
+    r"""Joint network–target system of science/integrate.md §2.4.
+
+    .. math::  A = \begin{pmatrix} W - I & 0 \\ 0 & B_\star \end{pmatrix},\quad
+               b = \begin{pmatrix} u \\ b_\star \end{pmatrix},\quad
+               c = \begin{pmatrix} v \\ -c_{\star,\rm out} \end{pmatrix},
+
+    whose output ``cᵀ z`` is the error ``y - y⋆`` (same white noise drives both).
+    """
+    n, m = net.n, target.b_in.shape[-1]
+    a = jnp.zeros((n + m, n + m), dtype=net.w.dtype)
+    a = a.at[:n, :n].set(net.w - jnp.eye(n, dtype=net.w.dtype)).at[n:, n:].set(target.b_mat)
+    b = jnp.concatenate([net.u, target.b_in])
+    c = jnp.concatenate([net.v, -target.c_out])
+    return a, b, c
 
 
 def _zeros_like(net: LinearRNN) -> LinearRNN:

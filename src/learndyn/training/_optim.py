@@ -58,7 +58,26 @@ def sphere_descent(learning_rate) -> optax.GradientTransformation:
     return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
 
 
-def _base(name: str):
+def _user_factory(obj):
+    """A learning-rate factory from a user's optimiser: an optax factory (``optax.adamw``, or any
+    ``f(learning_rate) -> GradientTransformation``) is used as is; a finished
+    ``GradientTransformation`` is followed by ``scale(learning_rate)`` (so ``train.lr = 1`` keeps
+    its own step size and a grid over ``train.lr`` still scales it per network)."""
+    if isinstance(obj, optax.GradientTransformation):
+        return lambda learning_rate: optax.chain(obj, optax.scale(learning_rate))
+    if callable(obj):
+        return obj
+    raise ValueError(f"`optimizer` must be a name in {list(OPTIMIZERS)}, an import path 'module:factory', an optax "
+                     f"GradientTransformation or a factory f(learning_rate); got {obj!r}")
+
+
+def _base(name):
+    if not isinstance(name, str):
+        return _user_factory(name)
+    if ":" in name:
+        from ..imports import load_object
+
+        return _user_factory(load_object(name, "train.optimizer"))
     if name == "sphere":
         return sphere_descent
     if name == "sgd":
@@ -89,8 +108,12 @@ def _muon_labels(params):
     return jax.tree.unflatten(treedef, ["muon"] + ["adam"] * (len(leaves) - 1))
 
 
-def make_optimizer(name: str = "sgd", clip: float | None = None) -> optax.GradientTransformation:
+def make_optimizer(name="sgd", clip: float | None = None) -> optax.GradientTransformation:
     r"""An optax optimiser whose learning rate lives in its state (one value per network).
+
+    ``name``: one of :data:`OPTIMIZERS`; or your own — an import path ``"module:factory"``, an
+    optax factory such as ``optax.adamw`` (called as ``factory(learning_rate=η)``), or a finished
+    ``optax.GradientTransformation`` (its update is then scaled by ``η``).
 
     ``sgd``: :math:`\theta_{k+1} = \theta_k - \eta\, g_k` (plain gradient descent, the rule of
     science/integrate.md); ``adam``: ``optax.adam`` (Kingma & Ba). With ``clip`` the gradient is

@@ -24,7 +24,8 @@ import jax.numpy as jnp
 import jax.random as jr
 
 from .._types import Array, Float, Int, PRNGKeyArray
-from ..models import LinearRNN, augmented_system
+from ..models import LinearRNN
+from ._exact import augmented_system
 from ..tasks import TargetSystem, white_noise
 from ._engine_output import EngineOutput
 

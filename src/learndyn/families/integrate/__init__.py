@@ -25,4 +25,5 @@ class IntegrateFamily(learndyn.Family):
     recurrent_weights = staticmethod(_experiment.recurrent_weights)
     summarize = staticmethod(_experiment.summarize)
     headline_rows = staticmethod(_experiment.headline_rows)
+    notes = staticmethod(_experiment.notes)
     figures = staticmethod(_experiment.figures)

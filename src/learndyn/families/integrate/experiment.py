@@ -484,6 +484,15 @@ def headline_rows(ds: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     return cols, rows
 
 
+def notes(ds: xr.Dataset) -> list[str]:
+    """The theory's final eigenvalue(s) and initial loss, under the headline table."""
+    if "initial_loss_theory" not in ds:
+        return []
+    tgt = ds["target_eig_theory"].values.ravel()
+    tgt = ", ".join(_fmt_complex(z) for z in np.unique(tgt[np.isfinite(tgt)]))
+    return [f"theory: final eigenvalue(s) {tgt}; initial loss {float(np.nanmax(ds['initial_loss_theory'].values)):.4f}"]
+
+
 def _fmt_complex(z: complex) -> str:
     if abs(z.imag) < 5e-4:
         return f"{z.real:.4f}"

@@ -29,12 +29,15 @@ import xarray as xr
 import learndyn
 
 from learndyn.analysis import find_fixed_points, participation_ratio, pca, sample_states
-from .schema import TaskRNNSpec
-from learndyn.config import grid_dims, grid_points, spec_at
-from learndyn.models import GRU, LSTM, LowRankRNN, frozen_leaves, init_task_rnn, simulate
+from learndyn.config import grid_points, spec_at
+from learndyn.errors import ConfigError
+from learndyn.family import grid_labels, per_network, stack_networks
+from learndyn.imports import load_object, require
+from learndyn.models import LowRankRNN, frozen_leaves, init_task_rnn, simulate
 from learndyn.tasks import Batch, accumulate_ideal_accuracy, make_batch, task_accuracy, task_sizes
 from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
-from learndyn.family import grid_labels, label_networks, per_network, stack_networks
+
+from .schema import NETWORKS, TASKS, TaskRNNSpec
 
 LABEL = "task-trained RNN (learndyn; tasks after neurogym, Mante et al. 2013, Sussillo & Barak 2013)"
 _RESERVED = {"seed", "step", "trial", "time", "unit", "pc", "condition", "fp", "channel", "out"}
@@ -76,17 +79,69 @@ def masked_mse(outputs, batch: Batch):
     return jnp.sum(batch.mask * (outputs - batch.targets) ** 2) / jnp.maximum(jnp.sum(batch.mask), 1.0)
 
 
+class LearndynTask:
+    """One of learndyn's own tasks behind the task protocol (``n_in``, ``n_out``, ``sample``,
+    ``conditions``, ``accuracy``) that a user's task class satisfies too."""
+
+    def __init__(self, config):
+        self.config = config
+        self.n_in, self.n_out = task_sizes(config)
+
+    def sample(self, key, batch: int) -> Batch:
+        cfg = self.config if batch == self.config.batch else self.config.model_copy(update={"batch": batch})
+        return make_batch(key, cfg)
+
+    def conditions(self) -> dict[str, np.ndarray]:
+        return fixed_point_conditions(self.config)
+
+    def accuracy(self, outputs, batch: Batch):
+        return task_accuracy(outputs, batch)
+
+
+TASK_PROTOCOL = ("n_in", "n_out", "sample")
+NETWORK_PROTOCOL = ("hidden_size", "step", "readout", "recurrent_matrix")
+
+
+def task_object(config):
+    """The task of a config: learndyn's own, or the user's class named by ``task.kind`` (an import
+    path), constructed with ``dt`` and ``task.options`` and checked against the task protocol."""
+    if config.kind in TASKS:
+        return LearndynTask(config)
+    cls = require(load_object(config.kind, "task.kind"), ("sample",), f"task.kind {config.kind!r}")
+    try:
+        obj = cls(dt=config.dt, **config.options)
+    except Exception as err:  # noqa: BLE001 - the user's constructor rejected the options
+        raise ConfigError(f"task.kind {config.kind!r}: {type(err).__name__}: {err} "
+                          f"(task.options = {config.options})") from None
+    return require(obj, TASK_PROTOCOL, f"task.kind {config.kind!r}")
+
+
+def network(key, m, n_in: int, n_out: int):
+    """A network at initialisation: learndyn's own (``init_task_rnn``) or the user's class named by
+    ``model.kind``, constructed as ``Class(n=, n_in=, n_out=, g=, key=)`` and checked against the
+    network protocol (``hidden_size``, ``step(x, u, alpha=None)``, ``readout``, ``recurrent_matrix``)."""
+    if m.kind in NETWORKS:
+        return init_task_rnn(key, m.kind, n=m.n, n_in=n_in, n_out=n_out, g=m.g, rank=m.rank, activation=m.activation)
+    cls = require(load_object(m.kind, "model.kind"), NETWORK_PROTOCOL, f"model.kind {m.kind!r}")
+    try:
+        net = cls(n=m.n, n_in=n_in, n_out=n_out, g=m.g, key=key)
+    except Exception as err:  # noqa: BLE001 - the user's constructor failed
+        raise ConfigError(f"model.kind {m.kind!r}: {cls.__qualname__}(n=, n_in=, n_out=, g=, key=) raised "
+                          f"{type(err).__name__}: {err}") from None
+    return require(net, NETWORK_PROTOCOL, f"model.kind {m.kind!r}")
+
+
 def build(spec: TaskRNNSpec, *, record_steps=None, phase: str = "main", previous=None) -> Built:
     points = grid_points(spec)
     specs = [spec_at(spec, p) for p in points]
-    n_in, n_out = task_sizes(spec.task)
+    task_api = task_object(spec.task)
+    n_in, n_out = task_api.n_in, task_api.n_out
     keys = jr.split(jr.key(spec.seed), spec.seeds)
     nets, datas, lrs = [], [], []
     for s in specs:
         for i in range(spec.seeds):
             m = s.model
-            nets.append(init_task_rnn(keys[i], m.kind, n=m.n, n_in=n_in, n_out=n_out, g=m.g, rank=m.rank,
-                                      activation=m.activation))
+            nets.append(network(keys[i], m, n_in, n_out))
             datas.append(NetData(np.asarray(s.task.dt / m.tau), np.asarray(m.recurrent_noise),
                                  np.asarray(m.input_noise)))
             lrs.append(s.train.lr)
@@ -96,21 +151,21 @@ def build(spec: TaskRNNSpec, *, record_steps=None, phase: str = "main", previous
 
     def objective(net, d, key):
         kb, kn = jr.split(key)
-        batch = cast(make_batch(kb, task))
+        batch = cast(task_api.sample(kb, task.batch))
         _, out = trial_outputs(net, batch.inputs, d, kn)
         return masked_mse(out, batch)
 
-    test = cast(make_batch(jr.fold_in(jr.key(spec.seed), 7), task.model_copy(update={"batch": spec.train.test_batch})))
+    test = cast(task_api.sample(jr.fold_in(jr.key(spec.seed), 7), spec.train.test_batch))
     problem = Problem(params=cast(stack_networks(nets)), data=cast(stack_networks(datas)), lr=jnp.asarray(lrs, float),
                       keys=jr.split(jr.fold_in(jr.key(spec.seed), 1), len(lrs)), engine=gradient_engine(objective),
                       trainable=frozen_leaves(nets[0]), optimizer=spec.train.optimizer, clip=spec.train.clip)
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
     built = Built(spec, phase, problem, list(steps), *grid_labels(spec, _RESERVED), test)
-    built.observe = _make_observer(built)
+    built.observe = _make_observer(built, getattr(task_api, "accuracy", task_accuracy))
     return built
 
 
-def _make_observer(built: Built):
+def _make_observer(built: Built, accuracy):
     problem, test = built.problem, built.test
     noise_key = jr.fold_in(jr.key(built.spec.seed), 11)
 
@@ -118,7 +173,7 @@ def _make_observer(built: Built):
     def metrics(params, data):
         def one(net, d):
             _, out = trial_outputs(net, test.inputs, d, noise_key)
-            return {"loss": masked_mse(out, test), "accuracy": task_accuracy(out, test)}
+            return {"loss": masked_mse(out, test), "accuracy": accuracy(out, test)}
 
         return jax.vmap(one)(params, data)
 
@@ -133,6 +188,14 @@ def _make_observer(built: Built):
 def recurrent_weights(built: Built, params) -> np.ndarray:
     """``(net, n, n)`` recurrent matrices for the weight snapshots (``learndyn analyze``)."""
     return np.asarray(jax.vmap(lambda p: p.recurrent_matrix())(params))
+
+
+def _conditions(config) -> dict[str, np.ndarray]:
+    """Fixed-point input conditions of any task: its ``conditions()``, else zero input."""
+    task = task_object(config)
+    if hasattr(task, "conditions"):
+        return {k: np.asarray(v, float) for k, v in task.conditions().items()}
+    return {"rest": np.zeros(task.n_in)}
 
 
 def fixed_point_conditions(task) -> dict[str, np.ndarray]:
@@ -168,14 +231,15 @@ def _unstack(params, i):
 def analyse_networks(spec: TaskRNNSpec, params, data: NetData, test: Batch, diverged: np.ndarray) -> dict:
     """Activity PCA and fixed points of every network (NumPy arrays with leading ``net`` axis)."""
     fp = spec.fixed_points
-    conds = fixed_point_conditions(spec.task)
+    conds = _conditions(spec.task)
     params, data, test = (jax.tree.map(lambda a: jnp.asarray(a, jnp.float64), t) for t in (params, data, test))
     n_net = int(np.asarray(data.alpha).shape[0])
     states, outs = _noiseless_trials(params, data, test.inputs)
     states, outs = np.asarray(states), np.asarray(outs)
     s = states.shape[-1]
-    gated = isinstance(_unstack(params, 0), (GRU, LSTM))
-    fn, time = (_map, "discrete") if gated else (_velocity, "continuous")
+    # a network with a velocity τẋ is continuous (leaky, low-rank); otherwise a map (GRU, LSTM, yours)
+    continuous = hasattr(_unstack(params, 0), "velocity")
+    fn, time = (_velocity, "continuous") if continuous else (_map, "discrete")
     k, c = fp.max_points, len(conds)
     nk = min(_N_TRIALS_KEPT, states.shape[1])
     res = {"participation_ratio": np.full(n_net, np.nan), "activity_pc": np.full((n_net, nk,
@@ -263,7 +327,7 @@ def analysis_dataset(spec: TaskRNNSpec, phases, sim: xr.Dataset) -> xr.Dataset:
     res = phases[-1]
     built = res.built
     a = analyse_networks(spec, res.state.params, built.problem.data, built.test, np.asarray(res.state.diverged))
-    conds = list(fixed_point_conditions(spec.task))
+    conds = list(_conditions(spec.task))
     n_keep = min(_N_TRIALS_KEPT, built.test.inputs.shape[0])
     dims = {"participation_ratio": (), "activity_pc": ("trial", "time", "pc"), "pc_explained": ("pc",),
             "example_output": ("trial", "time", "out"), "fp_x": ("condition", "fp", "unit"),

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from learndyn.config import BaseSpec, Record, Strict
+from learndyn.imports import choice_or_import_path
+
+TASKS = ("accumulate", "delay_match", "context_integrate", "multisensory", "flip_flop")
+NETWORKS = ("leaky", "low_rank", "gru", "lstm")
 
 
 class CognitiveTask(Strict):
     """A cognitive task (docs/tasks.md): periods in ms, converted to steps with ``dt``."""
 
-    kind: Literal["accumulate", "delay_match", "context_integrate", "multisensory", "flip_flop"] = "accumulate"
+    kind: str = Field("accumulate", description="one of learndyn's tasks, or an import path 'package.module:Class' "
+                                               "to your own (docs/extending.md: n_in, n_out, sample(key, batch))")
+    options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of your own task class "
+                                                                     "(with dt), e.g. {intervals = [480, 800]}")
     dt: float = Field(20.0, gt=0, description="ms per time step")
     batch: int = Field(64, ge=1, le=65536, description="fresh trials per training step")
     fixation: float = Field(100.0, ge=0, description="fixation period (ms)")
@@ -29,6 +36,11 @@ class CognitiveTask(Strict):
     pulse_probability: float = Field(0.05, ge=0, le=1, description="flip_flop: pulse probability per step")
     settle: int = Field(3, ge=0, description="flip_flop: steps after a pulse not scored")
 
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v):
+        return choice_or_import_path(v, TASKS, "task.kind")
+
     @model_validator(mode="after")
     def _check(self) -> CognitiveTask:
         if self.kind != "flip_flop" and round(self.stimulus / self.dt) < 1:
@@ -43,7 +55,8 @@ class CognitiveTask(Strict):
 class TaskRNNModel(Strict):
     """Recurrent network trained on a task (models/_task_rnn.py)."""
 
-    kind: Literal["leaky", "low_rank", "gru", "lstm"] = "leaky"
+    kind: str = Field("leaky", description="'leaky', 'low_rank', 'gru', 'lstm', or an import path "
+                                          "'package.module:Class' to your own network (docs/extending.md)")
     n: int = Field(64, ge=1, le=8192, description="units N")
     activation: Literal["tanh", "relu", "linear"] = Field("tanh", description="φ (leaky, low_rank)")
     tau: float = Field(100.0, gt=0, description="time constant τ (ms); α = dt/τ ≤ 1")
@@ -52,17 +65,28 @@ class TaskRNNModel(Strict):
     recurrent_noise: float = Field(0.05, ge=0, description="σ_rec")
     input_noise: float = Field(0.0, ge=0, description="σ_in")
 
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v):
+        return choice_or_import_path(v, NETWORKS, "model.kind")
+
 
 class TaskRNNTrain(Strict):
     """Adam (default) or SGD on fresh batches of trials, masked MSE."""
 
-    optimizer: Literal["adam", "sgd"] = "adam"
+    optimizer: str = Field("adam", description="'adam', 'sgd', or an import path 'module:factory' to an optax "
+                                              "factory f(learning_rate) or GradientTransformation")
     lr: float = Field(3e-3, gt=0)
     steps: int = Field(1500, ge=1, le=100_000_000)
     clip: float | None = Field(1.0, gt=0, description="global-norm gradient clipping (None: off)")
     test_batch: int = Field(256, ge=1, description="fixed test trials for accuracy")
     precision: Literal["float32", "float64"] = Field(
         "float32", description="training arithmetic (the analysis after training is always float64)")
+
+    @field_validator("optimizer")
+    @classmethod
+    def _optimizer(cls, v):
+        return choice_or_import_path(v, ("adam", "sgd"), "train.optimizer")
 
 
 class FixedPointAnalysis(Strict):
@@ -84,7 +108,7 @@ class TaskRNNSpec(BaseSpec):
 
     family: str = "task-rnn"
     structural_keys: ClassVar[frozenset[str]] = BaseSpec.structural_keys | {
-        "model.activation", "model.kind", "model.n", "model.rank", "model.tau", "task.kind", "train.clip", "train.optimizer", "train.precision", "train.test_batch"}
+        "model.activation", "model.kind", "model.n", "model.rank", "model.tau", "task.kind", "task.options", "train.clip", "train.optimizer", "train.precision", "train.test_batch"}
     task: CognitiveTask = Field(default_factory=CognitiveTask)
     model: TaskRNNModel = Field(default_factory=TaskRNNModel)
     train: TaskRNNTrain = Field(default_factory=TaskRNNTrain)
