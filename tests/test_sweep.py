@@ -104,16 +104,16 @@ def test_kill_and_resume_recomputes_nothing_finished(tmp_path, kill_when):
 
 
 def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    from learndyn.families.integrate import experiment as integrate
+    from learndyn.families.integrate import IntegrateFamily
 
-    original = integrate.build
+    original = IntegrateFamily.build
 
     def build(spec, **kw):
         if spec.model.n == 7:
             raise FloatingPointError("simulated failure at n = 7")
         return original(spec, **kw)
 
-    monkeypatch.setattr(integrate, "build", build)
+    monkeypatch.setattr(IntegrateFamily, "build", staticmethod(build))
     spec = learndyn.resolve_spec("integrate-leaky", SMALL[1:], seeds=2)
     messages = []
     ds = sweep(spec, {"model.n": [6, 7]}, tmp_path / "sw", scheduler="serial", warn=messages.append)

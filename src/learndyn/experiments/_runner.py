@@ -275,7 +275,10 @@ def _finish(family: Family, rundir: RunDir, ds: xr.Dataset, draw: bool = True) -
     rundir.write_json("summary.json", summary_dict(ds))
     if not draw:
         return
-    paths = family.figures(ds, rundir.path / "figures")
+    from ..plots import grid_caption
+
+    with grid_caption(ds):
+        paths = family.figures(ds, rundir.path / "figures")
     write_report(rundir.path / "report.html", ds, paths, family.headline_rows(ds))
 
 

@@ -1,6 +1,7 @@
 """Figure functions, one per kind of picture. Each returns a matplotlib Figure."""
 
 from ._style import STYLE as STYLE, THEORY as THEORY, figure as figure, save_figure as save_figure, seed_colors as seed_colors
+from ._style import figure_texts as figure_texts, grid_caption as grid_caption, grid_slices as grid_slices, names_grid_key as names_grid_key
 from .analysis import fixed_points_3d as fixed_points_3d
 from ._curves import loss_curves as loss_curves, metric_curves as metric_curves
 from ._kernel import kernel_theory_overlay as kernel_theory_overlay

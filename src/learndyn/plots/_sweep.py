@@ -9,8 +9,12 @@ from ._style import THEORY, figure, seed_colors
 
 
 def rich_lazy_summary(ds: xr.Dataset, *, dim: str = "sigma", title: str = ""):
-    """Four panels over σ: ``dW_rel``; top singular values of ΔW; final spectra at the smallest
-    non-zero and the largest σ; loss curves per σ (seed mean)."""
+    """Four panels over the bulk radius σ (grid dim ``dim``, key ``model.sigma``): ``dW_rel``; top
+    singular values of ΔW; final spectra (with the bulk circle |λ| = σ) at the smallest non-zero
+    and the largest σ; loss curves per σ (seed mean)."""
+    key = ds.attrs.get("grid_keys", {}).get(dim, dim)
+    if key != "model.sigma":
+        raise ValueError(f"rich_lazy_summary: the swept dim {dim!r} is {key!r}, not model.sigma")
     fig, axes = figure(2, 2, figsize=(11, 8.5))
     (a, b), (c, d) = axes
     last = ds.isel(step=-1)

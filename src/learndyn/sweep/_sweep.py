@@ -225,6 +225,7 @@ def sweep_summary(ds: xr.Dataset, warn: Callable[[str], None] | None = None) -> 
 
 
 def _draw(ds: xr.Dataset, out: Path, warn: Callable[[str], None] | None) -> list[Path]:
+    from ..plots import grid_caption
     from ..plots._sweep import sweep_overview
     from ..report import write_report
 
@@ -233,7 +234,8 @@ def _draw(ds: xr.Dataset, out: Path, warn: Callable[[str], None] | None) -> list
     paths = [p for p in [sweep_overview(ds, figdir / "sweep_overview.png")] if p is not None]
     if int((ds["point_status"] == "done").sum()):
         try:
-            paths += list(family_of(ds).figures(ds, figdir))
+            with grid_caption(ds):
+                paths += list(family_of(ds).figures(ds, figdir))
         except Exception as err:  # noqa: BLE001 - family figures are drawn for one run's shape
             if warn:
                 warn(f"the family's figures do not fit this sweep's grid ({type(err).__name__}: {err}); "

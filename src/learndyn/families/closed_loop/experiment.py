@@ -70,7 +70,7 @@ from learndyn.training.closed_loop import (
 )
 
 LABEL = "Ger & Barak (arXiv 2505.13567), learndyn re-implementation"
-_RESERVED = {"seed", "step", "loop", "eig", "ov", "probe", "gain", "unit", "s_zm_scan"}
+_RESERVED = {"seed", "step", "loop", "eig", "ov", "probe", "gain", "unit", "s_zm_scan", "lr"}
 TEST_SEED = 20250513  # fixed test batch, the same for every network of every run
 
 
@@ -735,29 +735,45 @@ def reference_dir() -> Path | None:
 
 
 def figures(ds: xr.Dataset, outdir) -> list:
-    """Write the family's figures; returns their paths."""
-    from . import figures as cl_plots
-    from learndyn.plots import save_figure
+    """Write the family's figures (one set per value of any grid dim after the first); returns
+    their paths."""
+    from learndyn.plots import grid_slices
 
-    outdir = Path(outdir)
     if "test_loss" not in ds:
         return []
-    name = ds.attrs.get("experiment", "closed-loop")
+    paths = []
+    for label, suffix, sub in grid_slices(ds, keep=1):
+        paths += _figures(sub, Path(outdir), label, suffix)
+    return paths
+
+
+def _figures(ds: xr.Dataset, outdir: Path, label: str, suffix: str) -> list:
+    from learndyn.plots import save_figure
+
+    from . import figures as cl_plots
+
+    name = ds.attrs.get("experiment", "closed-loop") + (f" ({label})" if label else "")
     ref = reference_dir()
     paths = [save_figure(cl_plots.loss_curves(ds, title=f"{name} — {LABEL}", reference=ref, experiment=name),
-                         outdir / "loss.png")]
+                         outdir / f"loss{suffix}.png")]
     if "gains" in ds:
-        paths.append(save_figure(cl_plots.gain_paths(ds, reference=ref, experiment=name), outdir / "gains.png"))
+        paths.append(save_figure(cl_plots.gain_paths(ds, reference=ref, experiment=name), outdir / f"gains{suffix}.png"))
     if "eig_closed" in ds:
         paths.append(save_figure(cl_plots.eigenvalue_paths(ds, reference=ref, experiment=name),
-                                 outdir / "eigenvalues.png"))
+                                 outdir / f"eigenvalues{suffix}.png"))
     if "overlaps" in ds:
-        paths.append(save_figure(cl_plots.overlap_curves(ds), outdir / "overlaps.png"))
+        paths.append(save_figure(cl_plots.overlap_curves(ds), outdir / f"overlaps{suffix}.png"))
     if "stage1_loss_sim" in ds:
-        paths.append(save_figure(cl_plots.stage1(ds), outdir / "stage1.png"))
-    if "probe_loss" in ds:
-        paths.append(save_figure(cl_plots.probe_curves(ds, reference=ref), outdir / "probes.png"))
-        paths.append(save_figure(cl_plots.tracking_spectrum(ds, reference=ref), outdir / "spectrum.png"))
+        paths.append(save_figure(cl_plots.stage1(ds), outdir / f"stage1{suffix}.png"))
+    if "probe_loss" in ds:  # seed 0 of one grid point per figure
+        from learndyn.plots import grid_slices
+
+        for point, tag, one in grid_slices(ds, keep=0):
+            for draw, stem in ((cl_plots.probe_curves, "probes"), (cl_plots.tracking_spectrum, "spectrum")):
+                fig = draw(one, reference=ref)
+                if point:
+                    fig.axes[0].set_title(f"{fig.axes[0].get_title()}\n{point}", fontsize=10)
+                paths.append(save_figure(fig, outdir / f"{stem}{suffix}{tag}.png"))
     return paths
 
 

@@ -8,7 +8,8 @@ normalisation (4× the printed values, pitfall 1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import itertools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,16 @@ import numpy as np
 import xarray as xr
 
 import learndyn
-
-from .schema import EnergySpec
+from learndyn.config import grid_points, spec_at
+from learndyn.family import grid_labels, network_rows, per_network
 from learndyn.tasks import make_group, split_pairs
 from learndyn.theory import grokking as theory
 from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
+
 from .experiment import LABEL, frequency_projectors
+from .schema import EnergySpec
+
+_RESERVED = {"seed", "step", "unit_entry"}
 
 
 class TableData(eqx.Module):
@@ -53,15 +58,20 @@ def build(spec: EnergySpec, *, record_steps=None, phase: str = "main", previous=
     keys = jr.split(jr.key(spec.seed), spec.seeds)
     w0 = jax.vmap(lambda k: jr.normal(k, (2 * m,)))(keys)
     w0 = w0 / jnp.linalg.norm(w0, axis=1, keepdims=True)
-    data = TableData(jnp.broadcast_to(pairs, (spec.seeds,) + pairs.shape),
-                     jnp.broadcast_to(y_t, (spec.seeds,) + y_t.shape))
+    points = [spec_at(spec, p) for p in grid_points(spec)]  # grid points × seeds, the same starts at each
+    n_net = len(points) * spec.seeds
+    w0 = jnp.concatenate([w0] * len(points))
+    keys = jnp.concatenate([keys] * len(points))
+    data = TableData(jnp.broadcast_to(pairs, (n_net,) + pairs.shape),
+                     jnp.broadcast_to(y_t, (n_net,) + y_t.shape))
     act = spec.activation
-    gamma = 2.0 / m if spec.train.lr == "auto" else float(spec.train.lr)
-    problem = Problem(params=w0, data=data, lr=jnp.full(spec.seeds, gamma), keys=keys,
+    gamma = [2.0 / m if s.train.lr == "auto" else float(s.train.lr) for s in points for _ in range(spec.seeds)]
+    problem = Problem(params=w0, data=data, lr=jnp.asarray(gamma), keys=keys,
                       engine=gradient_engine(lambda w, d, k: -theory.energy(w, d.pairs, d.y_tilde, act)),
                       optimizer="sphere")
     steps = record_steps or recorded_steps(spec.train.steps, spec.record)
-    built = Built(spec, phase, problem, list(steps), {}, {}, frequency_projectors(spec.task, group), m, group.name)
+    built = Built(spec, phase, problem, list(steps), *grid_labels(spec, _RESERVED),
+                  frequency_projectors(spec.task, group), m, group.name)
     energy = jax.jit(jax.vmap(lambda w, d: theory.energy(w, d.pairs, d.y_tilde, act)))
 
     def observe(state: TrainState) -> dict[str, np.ndarray]:
@@ -83,12 +93,12 @@ def to_dataset(phases) -> xr.Dataset:
     data = {}
     if records:
         for name in ("energy", "frequency", "concentration"):
-            data[name] = (("seed", "step"), np.stack([r[name] for r in records], axis=1))
-    data["diverged"] = (("seed",), np.asarray(res.state.diverged))
-    w = np.asarray(res.state.params)
-    data["w_final"] = (("seed", "unit_entry"), w)
-    ds = xr.Dataset(data, coords={"step": steps, "seed": np.arange(built.spec.seeds)})
-    ds.attrs.update(source="sim", label=LABEL, grid_keys={}, group=built.group_name, group_order=built.order)
+            data[name] = built.label(np.stack([r[name] for r in records], axis=1), ("step",))
+    data["diverged"] = built.label(np.asarray(res.state.diverged))
+    data["w_final"] = built.label(np.asarray(res.state.params), ("unit_entry",))
+    ds = xr.Dataset(data, coords={"step": steps, **built.coords()})
+    ds.attrs.update(source="sim", label=LABEL, grid_keys=dict(built.grid_dims), group=built.group_name,
+                    group_order=built.order)
     return ds
 
 
@@ -101,23 +111,23 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     metrics = {}
     if ds.sizes.get("step", 0) and "energy" in ds:
         last = ds.isel(step=-1)
-        metrics = {"final_energy": last["energy"].values.tolist(),
-                   "frequency": last["frequency"].values.astype(int).tolist(),
-                   "concentration": last["concentration"].values.tolist()}
-    return {"status": np.where(ds["diverged"].values, "diverged", "ok").tolist(), "metrics": metrics,
+        metrics = {"final_energy": per_network(ds, last["energy"]),
+                   "frequency": per_network(ds, last["frequency"].astype(int)),
+                   "concentration": per_network(ds, last["concentration"])}
+    return {"status": per_network(ds, xr.where(ds["diverged"], "diverged", "ok")), "metrics": metrics,
             "theory": {"energy_max_pair": float(ds["energy_max_pair"]) if "energy_max_pair" in ds else None,
                        "energy_max_real": float(ds["energy_max_real"]) if "energy_max_real" in ds else None}}
 
 
 def headline_rows(ds: xr.Dataset):
-    cols = ["start", "final E", "E / M", "frequency / irrep", "concentration"]
+    """One row per start (``seed``): final E, E/M, the frequency (irrep) and its concentration."""
+    cols = ["final E", "E / M", "frequency / irrep", "concentration"]
     if not ds.sizes.get("step", 0) or "energy" not in ds:
-        return cols, []
-    last = ds.isel(step=-1)
+        return network_rows(ds, [], lambda cell, ix: [])
     m = int(ds.attrs["group_order"])
-    return cols, [[str(s), f"{float(last['energy'][s]):.4f}", f"{float(last['energy'][s]) / m:.4f}",
-                   str(int(last["frequency"][s])), f"{float(last['concentration'][s]):.4f}"]
-                  for s in range(ds.sizes["seed"])]
+    return network_rows(ds, cols, lambda c, ix: [
+        f"{float(c['energy']):.4f}", f"{float(c['energy']) / m:.4f}", str(int(c["frequency"])),
+        f"{float(c['concentration']):.4f}"])
 
 
 def figures(ds: xr.Dataset, outdir) -> list:
@@ -127,4 +137,11 @@ def figures(ds: xr.Dataset, outdir) -> list:
     if not ds.sizes.get("step", 0) or "energy" not in ds:
         return []
     title = f"grokking-energy — {ds.attrs.get('group', '')} — {LABEL}"
-    return [save_figure(plots.energy_ascent(ds, title=title), Path(outdir) / "energy.png")]
+    keys = ds.attrs.get("grid_keys", {})
+    paths = []
+    for point in itertools.product(*(range(ds.sizes[d]) for d in keys)):
+        sel = dict(zip(keys, point, strict=True))
+        tag = "".join(f", {keys[d]} = {ds[d].values[i]:g}" for d, i in sel.items())
+        name = "energy" + "".join(f"_{d}_{ds[d].values[i]:g}" for d, i in sel.items())
+        paths.append(save_figure(plots.energy_ascent(ds.isel(sel), title=title + tag), Path(outdir) / f"{name}.png"))
+    return paths

@@ -84,7 +84,7 @@ class EnergySpec(BaseSpec):
 
     family: str = "grokking-energy"
     structural_keys: ClassVar[frozenset[str]] = BaseSpec.structural_keys | {
-        "activation", "full_table", "task.group", "task.moduli", "task.modulus"}
+        "activation", "full_table", "task.group", "task.moduli", "task.modulus", "task.train_fraction"}
     task: GroupTask = Field(default_factory=lambda: GroupTask(modulus=23), description="train_fraction used only without full_table")
     activation: Literal["sq", "relu", "silu"] = "sq"
     full_table: bool = Field(True, description="E on every pair (else on the training split)")

@@ -442,9 +442,11 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
             da = ds[name]
             if not gdims:
                 return conv(da.values)
-            return np.array([conv(da.isel(dict(zip(gdims, idx, strict=True))).values)
-                             for idx in np.ndindex(*[ds.sizes[d] for d in gdims])],
-                            dtype=object).reshape([ds.sizes[d] for d in gdims]).tolist()
+            shape = [ds.sizes[d] for d in gdims]
+            out = np.empty(shape, dtype=object)  # filled one by one: a value may itself be a list
+            for idx in np.ndindex(*shape):
+                out[idx] = conv(da.isel(dict(zip(gdims, idx, strict=True))).values)
+            return out.tolist()
 
         cplx = lambda v: [complex(z) for z in np.asarray(v) if np.isfinite(z)]  # noqa: E731
         th = {
@@ -532,13 +534,18 @@ def figures(ds: xr.Dataset, outdir) -> list:
                                      outdir / "loss.png"))
         return paths
     if gdims:
+        keys = ds.attrs["grid_keys"]
+        sigma = next((d for d in gdims if keys[d] == "model.sigma"), None)
+        if sigma is not None:  # the rich-lazy summary is a figure over the bulk radius σ only
+            rest = {d: 0 for d in gdims if d != sigma}
+            paths.append(save_figure(rich_lazy_summary(ds.isel(rest), dim=sigma, title=f"{name} — {LABEL}"
+                                                       + "".join(f", {keys[d]} = {ds[d].values[0]:g}" for d in rest)),
+                                     outdir / "rich_lazy.png"))
         dim = gdims[0]
-        paths.append(save_figure(rich_lazy_summary(ds, dim=dim, title=f"{name} — {LABEL}"),
-                                 outdir / "rich_lazy.png"))
         others = {d: 0 for d in gdims[1:]}
         for i, value in enumerate(ds[dim].values):
             cell = ds.isel({dim: i, **others})
-            tag = f"{dim}={value:g}"
+            tag = ", ".join(f"{keys[d]} = {ds[d].values[j]:g}" for d, j in {dim: i, **others}.items())
             paths.append(save_figure(spectrum_over_training(cell, title=f"spectrum over training, {tag}"),
                                      outdir / f"spectrum_{dim}_{value:g}.png"))
         return paths

@@ -43,7 +43,7 @@ from learndyn.training import EngineOutput, Problem, TrainState, gradient_engine
 from learndyn.family import grid_labels, label_networks, per_network, stack_networks
 
 LABEL = "Proca, Dominé, Shanahan & Mediano, ICML 2025 (PMLR 267:49860)"
-_RESERVED = {"seed", "step", "mode", "sv", "length", "crit_T", "beta_theory"}
+_RESERVED = {"seed", "step", "mode", "sv", "length", "crit_T", "beta_theory", "lr"}
 
 
 class NetworkData(eqx.Module):

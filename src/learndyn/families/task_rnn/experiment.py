@@ -492,7 +492,7 @@ def stored_networks(ds: xr.Dataset, spec: TaskRNNSpec, built: Built):
 def fixed_point_dataset(ds: xr.Dataset) -> xr.Dataset:
     """``learndyn analyze --what fixed-points``: rebuild the stored final networks and search again
     (with the run's ``fixed_points`` settings)."""
-    from learndyn.config import validate_spec
+    from learndyn.experiments import validate_spec
     from learndyn.errors import StoreError
 
     import tomllib
