@@ -1,4 +1,4 @@
-"""Every registered experiment end to end at a tiny size (shared by test_smoke_plain/_grid.py).
+"""Every registered experiment end to end at a tiny size (test_smoke_a.py, test_smoke_b.py).
 
 The sizes below only shrink an experiment (networks, steps, batches, records); its own structure
 (task, grid, phases) stays as registered. ``LR`` names the key and two values of the learning-rate
@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import learndyn
+from learndyn.errors import ConfigError
 from learndyn.experiments import validate_spec
 
 TINY: dict[str, list[str]] = {
@@ -63,7 +64,13 @@ def lr_grid(spec) -> tuple[str, list[float]]:
 
 
 def tiny_spec(name: str, *, grid: bool):
-    spec = learndyn.resolve_spec(name, tiny_overrides(name), seeds=2)
+    """The tiny spec of ``name``: 2 seeds as registered; with ``grid``, 1 seed at each of the two
+    learning rates — the same number of networks, so the grid run reuses the plain run's compiled
+    programs."""
+    try:
+        spec = learndyn.resolve_spec(name, tiny_overrides(name), seeds=1 if grid else 2)
+    except ConfigError:  # e.g. antithetic seed pairs need an even number of seeds
+        spec = learndyn.resolve_spec(name, tiny_overrides(name), seeds=2)
     if not grid:
         return spec, None
     key, values = lr_grid(spec)
@@ -105,3 +112,10 @@ def run_and_check(name: str, out: Path, *, grid: bool, monkeypatch) -> None:
         for f, text in texts.items():
             assert plots.names_grid_key(text, dim) or plots.names_grid_key(text, key), \
                 f"{name}: {f} does not name the grid key {key}"
+
+
+def names(half: int) -> list[str]:
+    """The registered experiments, in two alphabetical halves (two test files run in parallel)."""
+    every = sorted(learndyn.all_experiments())
+    mid = (len(every) + 1) // 2
+    return every[:mid] if half == 0 else every[mid:]

@@ -63,7 +63,7 @@ print(json.dumps(fp))
     assert out.returncode == 0, out.stderr[-2000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     want = json.loads((Path(__file__).parent / "regression" / "summaries.json").read_text())["integrate"]
-    assert set(got) == set(want)
+    assert set(want) <= set(got)
     for var, (s, s2, n) in want.items():
         assert got[var][2] == n
         np.testing.assert_allclose(got[var][:2], [s, s2], rtol=1e-10, atol=1e-12, err_msg=var)
@@ -114,7 +114,7 @@ def test_user_family_in_every_command(tmp_path, kill_when):
                  "--grid", "train.lr=0.003,0.01", "--seeds", "1", "--max-networks", "1", "--workers", "2",
                  "--out", sw)
     assert res.exit_code == 0, res.output
-    assert "2 of 2 grid points done" in res.output
+    assert "2 of 2 grid points done" in " ".join(res.output.split())
     sds = learndyn.load_run(sw)
     assert list(sds["lr"].values) == [0.003, 0.01] and sds["loss"].dims[:2] == ("lr", "seed")
     assert np.all(np.isfinite(sds["loss"].values))
@@ -173,10 +173,12 @@ def test_user_network_and_optimiser_inside_the_task_rnn_family():
     assert "param_u" in ds and ds["param_u"].shape[-2:] == (16, 8)  # the MGU's own leaves were stored
     assert np.all(np.isfinite(ds["loss"].values)) and np.all(ds["fp_q"].notnull().sum(("condition", "fp")) > 0)
     # an optax transformation from Python replaces the spec's optimiser (SGD at rate 1 × train.lr)
-    plain = learndyn.run(spec.model_copy(update={"train": spec.train.model_copy(update={"optimizer": "sgd"})}))
-    mine = learndyn.run(spec, optimizer=optax.sgd(1.0))
+    no_fp = spec.model_copy(update={"fixed_points": spec.fixed_points.model_copy(update={"enabled": False})})
+    plain = learndyn.run(no_fp.model_copy(update={"train": spec.train.model_copy(update={"optimizer": "sgd"})}))
+    mine = learndyn.run(no_fp, optimizer=optax.sgd(1.0))
     np.testing.assert_allclose(mine["loss"].values, plain["loss"].values, rtol=1e-5)
-    other = learndyn.run(spec, optimizer=optax.adamw)  # a factory f(learning_rate)
+    other = learndyn.run(spec.model_copy(update={"fixed_points": spec.fixed_points.model_copy(
+        update={"enabled": False})}), optimizer=optax.adamw)  # a factory f(learning_rate)
     assert "adamw" in other.attrs["optimizer"]
     assert not np.allclose(other["loss"].values[:, -1], mine["loss"].values[:, -1])
 
@@ -189,9 +191,11 @@ def test_user_network_and_optimiser_inside_the_task_rnn_family():
     (["run", "flip-flop", "--set", "task.kind=no_such_module:Task"], "task.kind: cannot import module 'no_such_module'"),
     (["run", "flip-flop", "--set", "model.kind=mgu"], "'mgu' is not one of 'leaky'"),
 ])
-def test_bad_user_objects_give_one_line(args, message):
-    """Acceptance 6: a user object that is missing or does not satisfy the protocol."""
-    res = invoke(*args)
+def test_bad_user_objects_give_one_line(args, message, tmp_path):
+    """Acceptance 6: a user object that is missing or does not satisfy the protocol (refused when
+    the config is read, before anything runs or is written)."""
+    res = invoke(*args, "--out", tmp_path / "never")
+    assert not (tmp_path / "never").exists()
     assert res.exit_code == 2, res.output
     assert message in res.output and "Traceback" not in res.output
 
@@ -239,3 +243,32 @@ def test_registry_errors_name_the_object(tmp_path):
     bad.write_text('experiment = "x"\nfamily = "timing_example.network:MGU"\n')
     res = invoke("run", bad)
     assert res.exit_code == 2 and "is not a learndyn.Family subclass" in res.output
+
+
+def test_bugs_of_the_library_trial(tmp_path):
+    """The user-visible bugs of the library trial, each pinned (acceptance 6 of the issue)."""
+    # `eig` is a variable over the dimension `eig_index`: selecting along it works
+    spec = learndyn.resolve_spec("integrate-leaky", ["model.n=6", "train.steps=6", "record.points=3"], seeds=1)
+    ds = learndyn.run(spec)
+    assert ds["eig"].dims == ("seed", "step", "eig_index") and "eig" not in ds.coords
+    assert ds.sel(eig_index=0)["eig"].shape == (1, 3)
+    # `learndyn list` keeps "[h, c]"; `run --help` keeps "[default: runs/NAME]"
+    assert "state [h, c]" in " ".join(invoke("list").output.split())
+    assert "[default: runs/NAME]" in invoke("run", "--help").output
+    # a learning-rate grid of lrnn-modes: through a TOML spec file (run) and through `sweep`
+    toml = tmp_path / "lrnn.toml"
+    toml.write_text('experiment = "lrnn-modes"\nseeds = 1\n[train]\nsteps = 20\n[record]\npoints = 3\n'
+                    '[grid]\n"train.lr" = [0.001, 0.002]\n')
+    res = invoke("run", toml, "--out", tmp_path / "lrnn-run")
+    assert res.exit_code == 0, res.output
+    assert list(learndyn.load_run(tmp_path / "lrnn-run")["lr"].values) == [0.001, 0.002]
+    res = invoke("sweep", "lrnn-modes", "--grid", "train.lr=0.001,0.002", "--seeds", "1", "--set", "train.steps=20",
+                 "--set", "record.points=3", "--scheduler", "serial", "--out", tmp_path / "lrnn-sweep")
+    assert res.exit_code == 0 and "2 of 2 grid points done" in " ".join(res.output.split()), res.output
+    # integrate over learning rates: no σ-labelled rich-lazy figure, every figure names train.lr
+    res = invoke("sweep", "integrate-leaky", "--grid", "train.lr=0.01,0.02", "--seeds", "1", "--set", "model.n=6",
+                 "--set", "train.steps=6", "--set", "record.points=3", "--scheduler", "serial",
+                 "--out", tmp_path / "int-sweep")
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in (tmp_path / "int-sweep" / "figures").glob("*.png"))
+    assert "rich_lazy.png" not in names and "spectrum_train.lr_0.01.png" in names, names

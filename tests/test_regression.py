@@ -1,5 +1,6 @@
 """Every family's numbers are pinned: small runs against ``tests/regression/summaries.json``,
-recorded before the family/registry restructuring (issue: learndyn as a library)."""
+recorded before the family/registry restructuring (issue: learndyn as a library). A variable may
+be added (e.g. stage boundaries now stored once); every pinned one must agree to 1e-10."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ EXPECTED = json.loads((Path(__file__).parent / "regression" / "summaries.json").
 def test_family_numbers_unchanged(name):
     got = fingerprint(run_case(name))
     want = EXPECTED[name]
-    assert sorted(got) == sorted(want), f"{name}: variables changed"
+    assert set(want) <= set(got), f"{name}: variables lost: {sorted(set(want) - set(got))}"
     for var, (s, s2, n) in want.items():
         gs, gs2, gn = got[var]
         assert gn == n, f"{name}.{var}: finite count {gn} != {n}"

@@ -150,8 +150,8 @@ def test_dataset_is_labelled():
     assert "tau" in ds.coords and "config_toml" in ds.attrs and "jax" in ds.attrs["versions"]
     assert ds["loss"].attrs["source"] == "sim" and ds["loss_theory"].attrs["source"] == "theory"
     # Σ residues = u·v at every recorded point (§1)
-    np.testing.assert_allclose(ds["residue"].sum("eig").real, ds["uv"], atol=1e-8)
-    assert float(jnp.max(jnp.abs(ds["residue"].sum("eig").imag.values))) < 1e-8
+    np.testing.assert_allclose(ds["residue"].sum("eig_index").real, ds["uv"], atol=1e-8)
+    assert float(jnp.max(jnp.abs(ds["residue"].sum("eig_index").imag.values))) < 1e-8
 
 
 def test_oscillator_pair_converges():

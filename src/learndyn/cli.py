@@ -141,6 +141,11 @@ def sweep(
         )
     _print_sweep(ds)
     _print_paths(out)
+    failed = int((ds["point_status"] == "failed").sum())
+    if failed:  # the sweep went on past them, but the command did not succeed
+        err_console.print(f"{failed} of {ds['point_status'].size} grid points failed (listed above); "
+                          f"fix the cause and continue with --resume", highlight=False)
+        raise typer.Exit(1)
 
 
 def _progress(unit: str) -> Progress:

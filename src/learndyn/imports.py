@@ -56,13 +56,13 @@ def require(obj: Any, names: Iterable[str], what: str) -> Any:
     return obj
 
 
-def choice_or_import_path(value: Any, choices: tuple[str, ...], what: str) -> str:
-    """Validate a ``kind``-like field: one of ``choices`` or an import path (loaded now, so a bad
-    path fails at config time)."""
+def choice_or_import_path(value: Any, choices: tuple[str, ...], what: str, protocol: Iterable[str] = ()) -> str:
+    """Validate a ``kind``-like field: one of ``choices`` or an import path (loaded now, and checked
+    for the ``protocol`` attributes, so a bad path fails at config time, before anything runs)."""
     if value in choices:
         return value
     if isinstance(value, str) and ":" in value:
-        load_object(value, what)
+        require(load_object(value, what), protocol, f"{what} {value!r}")
         return value
     raise ConfigError(f"{what}: {value!r} is not one of {', '.join(repr(c) for c in choices)} or an import path "
                       "'package.module:Name'" + did_you_mean(str(value), choices))

@@ -488,7 +488,10 @@ def to_dataset(phase_results) -> xr.Dataset:
 
 
 def stage_boundaries(ds: xr.Dataset) -> dict[str, np.ndarray]:
-    """Per network and loop: ``ep_of_stab`` and ``stage1_end`` (§4.8; −1 where undefined)."""
+    """Per network and loop: ``ep_of_stab`` and ``stage1_end`` (§4.8; −1 where undefined). Read from
+    ``ds`` where the run stored them (its theory step computes them once), else computed."""
+    if "ep_of_stab" in ds and "stage1_end" in ds:
+        return {k: ds[k].values for k in ("ep_of_stab", "stage1_end")}
     if "radius" not in ds:
         return {}
     eig = ds["eig_closed"] if "eig_closed" in ds else ds["eig_gain"]
@@ -532,6 +535,12 @@ def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.D
     * integrator runs: the LQR and deadbeat benchmark gains (attrs, §4.7).
     """
     out = xr.Dataset()
+    bounds_all = stage_boundaries(sim)
+    if bounds_all:  # once per run: summary, headline and figures read them back
+        dims = sim["radius"].dims[:-1]
+        for key, value in bounds_all.items():
+            out[key] = (dims, value)
+            out[key].attrs.update(source="theory", long_name=f"{key} epoch from the recorded spectra (−1: none)")
     if spec.plant.kind == "integrator" and spec.plant.order == 2:
         plant = plant_of(spec)
         a, b = np.asarray(plant.a_mat), np.asarray(plant.b_mat)
@@ -542,7 +551,7 @@ def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.D
         return out
     closed = sim.sel(loop="closed")
     steps = sim["step"].values
-    bounds = stage_boundaries(closed)
+    bounds = {k: v[..., list(sim["loop"].values).index("closed")] for k, v in bounds_all.items()}
     gdims = list(sim.attrs.get("grid_keys", {}))
     flat_ov = closed["overlaps"].values.reshape(-1, len(steps), 10)
     starts = np.full(flat_ov.shape[0], -1)

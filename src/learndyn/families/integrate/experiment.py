@@ -78,7 +78,7 @@ class Built(learndyn.Built):
     unstable_init: np.ndarray  # (net,) bool
 
 
-_RESERVED = {"seed", "step", "eig", "mode", "sv", "tau", "lr", "horizon", "neuron2", "tau_theory"}
+_RESERVED = {"seed", "step", "eig", "eig_index", "mode", "sv", "tau", "lr", "horizon", "neuron2", "tau_theory"}
 
 
 
@@ -265,7 +265,7 @@ def to_dataset(phases) -> xr.Dataset:
     data_vars: dict[str, Any] = {}
     if records:
         for name, extra in (("loss", ()), ("loss_train", ()), ("loss_train_se", ()),
-                            ("eig", ("eig",)), ("residue", ("eig",)), ("dW_fro", ()),
+                            ("eig", ("eig_index",)), ("residue", ("eig_index",)), ("dW_fro", ()),
                             ("dW_rel", ()), ("dW_sv", ("sv",)), ("Q_drift", ()), ("uv", ()),
                             ("du", ()), ("dv", ())):
             if name in records[0]:

@@ -39,7 +39,7 @@ class CognitiveTask(Strict):
     @field_validator("kind")
     @classmethod
     def _kind(cls, v):
-        return choice_or_import_path(v, TASKS, "task.kind")
+        return choice_or_import_path(v, TASKS, "task.kind", ("sample",))
 
     @model_validator(mode="after")
     def _check(self) -> CognitiveTask:
@@ -68,7 +68,7 @@ class TaskRNNModel(Strict):
     @field_validator("kind")
     @classmethod
     def _kind(cls, v):
-        return choice_or_import_path(v, NETWORKS, "model.kind")
+        return choice_or_import_path(v, NETWORKS, "model.kind", ("hidden_size", "step", "readout", "recurrent_matrix"))
 
 
 class TaskRNNTrain(Strict):
