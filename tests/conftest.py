@@ -1,4 +1,5 @@
 import atexit
+import os
 import shutil
 import tempfile
 
@@ -17,8 +18,13 @@ jax.config.update("jax_enable_x64", True)
 # Many tests run the same small programs (same shapes) in separate runs; a session-local
 # persistent compilation cache lets identical programs skip XLA compilation (≈ 30 % of the suite's
 # time on 2 cores). Fresh per session and removed at exit, so no state outlives a test run.
-_CACHE = tempfile.mkdtemp(prefix="learndyn-test-jax-cache-")
-atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+# One cache for the whole session: the first process to import this (pytest's controller) creates
+# it and passes it to the xdist workers through the environment, so a program one worker compiled
+# is loaded, not recompiled, by the other.
+if "LEARNDYN_TEST_JAX_CACHE" not in os.environ:
+    os.environ["LEARNDYN_TEST_JAX_CACHE"] = tempfile.mkdtemp(prefix="learndyn-test-jax-cache-")
+    atexit.register(shutil.rmtree, os.environ["LEARNDYN_TEST_JAX_CACHE"], ignore_errors=True)
+_CACHE = os.environ["LEARNDYN_TEST_JAX_CACHE"]
 jax.config.update("jax_compilation_cache_dir", _CACHE)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)

@@ -94,6 +94,7 @@ def run_and_check(name: str, out: Path, *, grid: bool, monkeypatch) -> None:
         return real_save(fig, path)
 
     monkeypatch.setattr(plots, "save_figure", recording_save)
+    monkeypatch.setitem(plots.STYLE, "savefig.dpi", 40)  # a smoke test reads the text, not the pixels
     learndyn.run(spec, out)
     ds = learndyn.load_run(out)
     assert ds.attrs["complete"] and ds.attrs["experiment"] == name
@@ -105,7 +106,7 @@ def run_and_check(name: str, out: Path, *, grid: bool, monkeypatch) -> None:
     assert figures, f"{name}: no figure written"
     assert set(figures) == set(texts), f"{name}: figures saved outside learndyn.plots.save_figure"
     for f in figures:
-        assert (out / "figures" / f).stat().st_size > 5_000, f"{name}: {f} is empty"
+        assert (out / "figures" / f).stat().st_size > 1_000, f"{name}: {f} is empty"
     if grid:
         dim = next(d for d, k in ds.attrs["grid_keys"].items() if k == key)
         assert ds.sizes[dim] == 2 and summary["grid"][dim] == lr_grid(spec)[1]

@@ -145,7 +145,7 @@ def test_recording_schedule():
 def test_dataset_is_labelled():
     ds = _run(["model.n=10", "train.steps=50", "record.points=5"], seeds=2)
     assert ds["loss"].dims == ("seed", "step")
-    assert ds["eig"].dims == ("seed", "step", "eig")
+    assert ds["eig"].dims == ("seed", "step", "eig_index")
     assert ds["loss_theory"].dims == ("step",)
     assert "tau" in ds.coords and "config_toml" in ds.attrs and "jax" in ds.attrs["versions"]
     assert ds["loss"].attrs["source"] == "sim" and ds["loss_theory"].attrs["source"] == "theory"

@@ -108,8 +108,9 @@ def per_network(ds: xr.Dataset, da: xr.DataArray) -> list:
     return da.transpose(*ds.attrs.get("grid_keys", {}), "seed", ...).values.tolist()
 
 
-def network_rows(ds: xr.Dataset, columns: list[str], cells, *, at: xr.Dataset | None = None):
-    """A headline table with one row per network: grid values, seed, status, then ``cells``.
+def network_rows(ds: xr.Dataset, columns: list[str], cells=None, *, at: xr.Dataset | None = None):
+    """A headline table with one row per network: grid values, seed, status, then ``cells``
+    (``cells=None``: the header only, e.g. before anything was recorded).
 
     Args:
         ds: the result set (with ``diverged`` over ``(*grid, seed)``).
@@ -122,6 +123,8 @@ def network_rows(ds: xr.Dataset, columns: list[str], cells, *, at: xr.Dataset | 
     """
     gdims = list(ds.attrs.get("grid_keys", {}))
     cols = gdims + ["seed", "status"] + list(columns)
+    if cells is None:
+        return cols, []
     if at is None:
         at = ds.isel(step=-1) if ds.sizes.get("step", 0) else ds
     rows = []
@@ -205,7 +208,7 @@ class Family(abc.ABC):
     def headline_rows(self, ds: xr.Dataset) -> tuple[list[str], list[list[str]]]:
         """Headline table ``(columns, rows)``; default: step and the last recorded ``loss``."""
         if not ds.sizes.get("step", 0) or "loss" not in ds:
-            return network_rows(ds, [], lambda cell, ix: [])
+            return network_rows(ds, ["step", "loss"])
         return network_rows(ds, ["step", "loss"],
                             lambda cell, ix: [str(int(cell["step"])), f"{float(cell['loss']):.4g}"])
 

@@ -210,9 +210,10 @@ class IntervalTimingFamily(learndyn.Family):
         return out
 
     def headline_rows(self, ds: xr.Dataset):
+        cols = ["step", "test loss", "accuracy"]
         if not ds.sizes.get("step", 0) or "loss" not in ds:
-            return learndyn.network_rows(ds, [], lambda cell, ix: [])
-        return learndyn.network_rows(ds, ["step", "test loss", "accuracy"], lambda cell, ix: [
+            return learndyn.network_rows(ds, cols)
+        return learndyn.network_rows(ds, cols, lambda cell, ix: [
             str(int(cell["step"])), f"{float(cell['loss']):.4g}", f"{float(cell['accuracy']):.3f}"])
 
 

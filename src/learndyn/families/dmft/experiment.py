@@ -27,7 +27,7 @@ from .schema import DMFTSpec
 from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.theory import dmft as theory
 from learndyn.training import EngineOutput, Problem, TrainState
-from learndyn.family import grid_labels, label_networks, per_network
+from learndyn.family import grid_labels, label_networks, network_rows, per_network
 
 LABEL = "random rate network vs DMFT (Sompolinsky, Crisanti & Sommers 1988)"
 _RESERVED = {"seed", "step", "lag", "tau", "unit", "time"}
@@ -199,32 +199,22 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
 
 def headline_rows(ds: xr.Dataset):
     gdims = list(ds.attrs.get("grid_keys", {}))
+
+    def grid(ix):
+        return {d: ix[d] for d in gdims}
+
     if "kappa_final" in ds:  # rank one + bulk: the latent variable against the mean field
-        cols = gdims + ["seed", "status", "κ sim (final)", "κ* mean field", "stable (theory)"]
-        rows = []
-        for idx in np.ndindex(*ds["diverged"].shape):
-            ix = dict(zip(gdims + ["seed"], idx, strict=True))
-            gx = {d: ix[d] for d in gdims}
-            rows.append([f"{ds[d].values[ix[d]]:g}" for d in gdims]
-                        + [str(ix["seed"]), "diverged" if bool(ds["diverged"].isel(ix)) else "ok",
-                           f"{float(ds['kappa_final'].isel(ix)):+.4f}",
-                           f"±{float(ds['kappa_theory'].isel(gx)):.4f}",
-                           str(bool(ds["rank_one_stable_theory"].isel(gx)))])
-        return cols, rows
-    cols = gdims + ["seed", "status", "Δ(0) sim", "Δ(0) DMFT", "Δ(2) sim", "Δ(2) DMFT"]
-    rows: list[list[str]] = []
+        return network_rows(ds, ["κ sim (final)", "κ* mean field", "stable (theory)"], lambda c, ix: [
+            f"{float(ds['kappa_final'].isel(ix)):+.4f}", f"±{float(ds['kappa_theory'].isel(grid(ix))):.4f}",
+            str(bool(ds["rank_one_stable_theory"].isel(grid(ix))))], at=ds)
+    cols = ["Δ(0) sim", "Δ(0) DMFT", "Δ(2) sim", "Δ(2) DMFT"]
     if "variance" not in ds:
-        return cols, rows
+        return network_rows(ds, cols)
     lag2 = int(np.argmin(np.abs(ds["tau"].values - 2.0)))
-    for idx in np.ndindex(*ds["diverged"].shape):
-        ix = dict(zip(gdims + ["seed"], idx, strict=True))
-        gx = {d: ix[d] for d in gdims}
-        rows.append([f"{ds[d].values[ix[d]]:g}" for d in gdims]
-                    + [str(ix["seed"]), "diverged" if bool(ds["diverged"].isel(ix)) else "ok",
-                       f"{float(ds['variance'].isel(ix)):.4f}", f"{float(ds['variance_theory'].isel(gx)):.4f}",
-                       f"{float(ds['autocorrelation'].isel({**ix, 'lag': lag2})):.4f}",
-                       f"{float(ds['autocorrelation_theory'].isel({**gx, 'lag': lag2})):.4f}"])
-    return cols, rows
+    return network_rows(ds, cols, lambda c, ix: [
+        f"{float(ds['variance'].isel(ix)):.4f}", f"{float(ds['variance_theory'].isel(grid(ix))):.4f}",
+        f"{float(ds['autocorrelation'].isel({**ix, 'lag': lag2})):.4f}",
+        f"{float(ds['autocorrelation_theory'].isel({**grid(ix), 'lag': lag2})):.4f}"], at=ds)
 
 
 def figures(ds: xr.Dataset, outdir) -> list:

@@ -123,7 +123,7 @@ def headline_rows(ds: xr.Dataset):
     """One row per start (``seed``): final E, E/M, the frequency (irrep) and its concentration."""
     cols = ["final E", "E / M", "frequency / irrep", "concentration"]
     if not ds.sizes.get("step", 0) or "energy" not in ds:
-        return network_rows(ds, [], lambda cell, ix: [])
+        return network_rows(ds, cols)
     m = int(ds.attrs["group_order"])
     return network_rows(ds, cols, lambda c, ix: [
         f"{float(c['energy']):.4f}", f"{float(c['energy']) / m:.4f}", str(int(c["frequency"])),

@@ -32,7 +32,7 @@ from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.tasks import Group, dihedral_characters, isotypic_projectors, make_group, split_pairs, train_size
 from learndyn.theory import grokking as theory
 from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
-from learndyn.family import grid_labels, label_networks, per_network, stack_networks
+from learndyn.family import grid_labels, label_networks, network_rows, per_network, stack_networks
 
 LABEL = "Tian, arXiv 2509.21519 (Li2), reference code yuandong-tian/understanding"
 _RESERVED = {"seed", "step"}
@@ -305,25 +305,19 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
 
 
 def headline_rows(ds: xr.Dataset):
-    gdims = list(ds.attrs.get("grid_keys", {}))
-    cols = gdims + ["seed", "status", "epoch", "train acc", "test acc", "grok epoch", "‖G_F‖", "Fourier conc.",
-                    "freqs"]
-    rows: list[list[str]] = []
+    cols = ["epoch", "train acc", "test acc", "grok epoch", "‖G_F‖", "Fourier conc.", "freqs"]
     if not ds.sizes.get("step", 0) or "test_accuracy" not in ds:
-        return cols, rows
-    last = ds.isel(step=-1)
+        return network_rows(ds, cols)
     g = grok_epoch(ds)
     fc, cov = _last_valid(ds["fourier_concentration"]), _last_valid(ds["frequencies_covered"])
-    for idx in np.ndindex(*ds["diverged"].shape):
-        ix = dict(zip(gdims + ["seed"], idx, strict=True))
-        c = last.isel(ix)
+
+    def cells(c, ix):
         ge = int(g.isel(ix))
-        rows.append([f"{ds[d].values[ix[d]]:g}" for d in gdims]
-                    + [str(ix["seed"]), "diverged" if bool(c["diverged"]) else "ok", str(int(last["step"])),
-                       f"{float(c['train_accuracy']):.3f}", f"{float(c['test_accuracy']):.3f}",
-                       "—" if ge < 0 else str(ge), f"{float(c['gf_norm']):.3g}", f"{float(fc.isel(ix)):.3f}",
-                       f"{float(cov.isel(ix)):.0f}"])
-    return cols, rows
+        return [str(int(c["step"])), f"{float(c['train_accuracy']):.3f}", f"{float(c['test_accuracy']):.3f}",
+                "—" if ge < 0 else str(ge), f"{float(c['gf_norm']):.3g}", f"{float(fc.isel(ix)):.3f}",
+                f"{float(cov.isel(ix)):.0f}"]
+
+    return network_rows(ds, cols, cells)
 
 
 def figures(ds: xr.Dataset, outdir) -> list:

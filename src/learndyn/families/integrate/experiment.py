@@ -41,7 +41,7 @@ from learndyn.models import LinearRNN, init_linear_rnn, two_neuron_init
 from learndyn.tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
 from learndyn.theory import integrate as theory
 from learndyn.theory import kernel as kernel_theory
-from learndyn.family import grid_labels, label_networks, stack_networks
+from learndyn.family import grid_labels, label_networks, network_rows, stack_networks
 from learndyn.training import (
     Problem,
     SampledWindow,
@@ -466,24 +466,17 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
 
 def headline_rows(ds: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     """Rows of the headline table: one per grid point and seed."""
-    gdims = list(ds.attrs.get("grid_keys", {}))
-    cols = gdims + ["seed", "status", "step", "loss", "learned λ", "n_out", "dW_rel"]
-    rows = []
+    cols = ["step", "loss", "learned λ", "n_out", "dW_rel"]
     if not ds.sizes.get("step", 0):
-        return cols, rows
-    last = ds.isel(step=-1)
-    for idx in np.ndindex(*ds["diverged"].shape):
-        ix = dict(zip(gdims + ["seed"], idx, strict=True))
-        cell = last.isel(ix)
+        return network_rows(ds, cols)
+
+    def cells(cell, ix):
         spectra = "learned" in cell
         lam = ", ".join(_fmt_complex(z) for z in cell["learned"].values) if spectra else "—"
-        rows.append(
-            [f"{ds[d].values[ix[d]]:g}" for d in gdims]
-            + [str(ix["seed"]), "diverged" if bool(cell["diverged"]) else "ok",
-               str(int(last["step"])), f"{float(cell['loss']):.3e}", lam,
-               str(int(cell["n_outliers"])) if spectra else "—", f"{float(cell['dW_rel']):.3f}"]
-        )
-    return cols, rows
+        return [str(int(cell["step"])), f"{float(cell['loss']):.3e}", lam,
+                str(int(cell["n_outliers"])) if spectra else "—", f"{float(cell['dW_rel']):.3f}"]
+
+    return network_rows(ds, cols, cells)
 
 
 def notes(ds: xr.Dataset) -> list[str]:

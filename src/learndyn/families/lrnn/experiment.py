@@ -40,7 +40,7 @@ from learndyn.models import (
 from learndyn.tasks import correlation_task, multisensory_trials, random_orthogonal, task_dynamics
 from learndyn.theory import lrnn as theory
 from learndyn.training import EngineOutput, Problem, TrainState, gradient_engine, recorded_steps
-from learndyn.family import grid_labels, label_networks, per_network, stack_networks
+from learndyn.family import grid_labels, label_networks, network_rows, per_network, stack_networks
 
 LABEL = "Proca, Dominé, Shanahan & Mediano, ICML 2025 (PMLR 267:49860)"
 _RESERVED = {"seed", "step", "mode", "sv", "length", "crit_T", "beta_theory", "lr"}
@@ -481,25 +481,19 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
 
 
 def headline_rows(ds: xr.Dataset):
-    gdims = list(ds.attrs.get("grid_keys", {}))
-    cols = gdims + ["seed", "status", "step", "loss", "ac (or σ(W_yW_x))", "b (or σ(W_h))", "mode error"]
-    rows: list[list[str]] = []
+    cols = ["step", "loss", "ac (or σ(W_yW_x))", "b (or σ(W_h))", "mode error"]
     if not ds.sizes.get("step", 0) or "loss" not in ds:
-        return cols, rows
-    last = ds.isel(step=-1)
+        return network_rows(ds, cols)
     aligned = "b_theory" in ds
     err = mode_error(ds)
-    for idx in np.ndindex(*ds["diverged"].shape):
-        ix = dict(zip(gdims + ["seed"], idx, strict=True))
-        cell = last.isel(ix)
+
+    def cells(cell, ix):
         io = cell["ac"] if aligned else cell["sv_io"]
         rec = cell["b"] if aligned else cell["sv_rec"]
-        rows.append([f"{ds[d].values[ix[d]]:g}" for d in gdims]
-                    + [str(ix["seed"]), "diverged" if bool(cell["diverged"]) else "ok", str(int(last["step"])),
-                       f"{float(cell['loss']):.3e}", " ".join(f"{x:.4f}" for x in io.values),
-                       " ".join(f"{x:.4f}" for x in rec.values),
-                       f"{float(err.isel(ix)):.2e}" if err is not None else "—"])
-    return cols, rows
+        return [str(int(cell["step"])), f"{float(cell['loss']):.3e}", " ".join(f"{x:.4f}" for x in io.values),
+                " ".join(f"{x:.4f}" for x in rec.values), f"{float(err.isel(ix)):.2e}" if err is not None else "—"]
+
+    return network_rows(ds, cols, cells)
 
 
 def figures(ds: xr.Dataset, outdir) -> list:

@@ -31,7 +31,7 @@ import learndyn
 from learndyn.analysis import find_fixed_points, participation_ratio, pca, sample_states
 from learndyn.config import grid_points, spec_at
 from learndyn.errors import ConfigError
-from learndyn.family import grid_labels, per_network, stack_networks
+from learndyn.family import grid_labels, network_rows, per_network, stack_networks
 from learndyn.imports import load_object, require
 from learndyn.models import LowRankRNN, frozen_leaves, init_task_rnn, simulate
 from learndyn.tasks import Batch, accumulate_ideal_accuracy, make_batch, task_accuracy, task_sizes
@@ -395,25 +395,20 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
 
 
 def headline_rows(ds: xr.Dataset):
-    gdims = list(ds.attrs.get("grid_keys", {}))
-    cols = gdims + ["seed", "status", "step", "test loss", "accuracy", "fixed pts", "stable", "slow pts", "PR"]
-    rows: list[list[str]] = []
+    cols = ["step", "test loss", "accuracy", "fixed pts", "stable", "slow pts", "PR"]
     if not ds.sizes.get("step", 0) or "loss" not in ds:
-        return cols, rows
-    last = ds.isel(step=-1)
-    for idx in np.ndindex(*ds["diverged"].shape):
-        ix = dict(zip(gdims + ["seed"], idx, strict=True))
-        c = last.isel(ix)
+        return network_rows(ds, cols)
+
+    def cells(c, ix):
         extra = ["—"] * 4
         if "fp_fixed" in ds:
             f = ds["fp_fixed"].isel(ix).values
             q = ds["fp_q"].isel(ix).values
             extra = [str(int(f.sum())), str(int((f & ds["fp_stable"].isel(ix).values).sum())),
                      str(int((np.isfinite(q) & ~f).sum())), f"{float(ds['participation_ratio'].isel(ix)):.2f}"]
-        rows.append([f"{ds[d].values[ix[d]]:g}" for d in gdims]
-                    + [str(ix["seed"]), "diverged" if bool(c["diverged"]) else "ok", str(int(last["step"])),
-                       f"{float(c['loss']):.4g}", f"{float(c['accuracy']):.3f}", *extra])
-    return cols, rows
+        return [str(int(c["step"])), f"{float(c['loss']):.4g}", f"{float(c['accuracy']):.3f}", *extra]
+
+    return network_rows(ds, cols, cells)
 
 
 def figures(ds: xr.Dataset, outdir) -> list:
