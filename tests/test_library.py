@@ -107,6 +107,10 @@ def test_user_family_in_every_command(tmp_path, kill_when):
     assert all(k >= 1 for k in a["n_fixed_points"])  # every trained MGU has a fixed point at zero input
     assert sorted(p.name for p in (out / "analysis" / "figures").iterdir()) == ["learning_trajectory.png",
                                                                                   "spectra.png"]
+    # the same from Python, on the result set itself
+    spectra, _, again = learndyn.analyze(learndyn.load_run(out), ["spectra"])
+    np.testing.assert_allclose(again["spectral_radius_final"], a["spectral_radius_final"])
+    assert spectra["eig"].sizes["snapshot"] == 4
 
     # sweep: two grid points as two chunks on a Dask LocalCluster, one result set
     sw = tmp_path / "sweep"

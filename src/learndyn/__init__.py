@@ -49,8 +49,9 @@ def analyze(ds_or_path, what: list[str] | None = None):
     :func:`run` with ``out`` (its directory is read). Returns ``(analysis dataset, figure paths,
     summary)``; writes ``DIR/analysis/``."""
     from .experiments._analyze import analyze as _analyze
+    from .experiments._runner import RUN_DIR
 
-    path = ds_or_path.encoding.get("learndyn_dir") if hasattr(ds_or_path, "encoding") else ds_or_path
+    path = ds_or_path.encoding.get(RUN_DIR) if hasattr(ds_or_path, "encoding") else ds_or_path
     if path is None:
-        raise TypeError("analyze: give a run directory (the result set of an in-memory run has none)")
+        raise ValueError("analyze: this result set was not written to a run directory (run it with `out`)")
     return _analyze(path, what)

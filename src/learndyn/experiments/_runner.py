@@ -43,6 +43,10 @@ def _arrays_to_records(arrays: dict[str, np.ndarray]) -> list[dict[str, np.ndarr
     return [{k: arrays[f"rec_{k}"][i] for k in names} for i in range(n)]
 
 
+RUN_DIR = "learndyn_run_dir"
+"""``ds.encoding`` key holding the run directory a result set was written to or read from."""
+
+
 def _attrs(spec: BaseSpec, family: Family, *, complete: bool, step: int, optimizer=None) -> dict:
     return {
         "optimizer": "from the spec" if optimizer is None else f"given from Python: {optimizer!r}"[:300],
@@ -256,6 +260,7 @@ def _run(spec, out, *, resume, force, progress, warn, finish, optimizer) -> xr.D
         rundir.write_dataset(ds)
         rundir.remove_checkpoint()
         _finish(family, rundir, ds, draw=finish)
+        ds.encoding[RUN_DIR] = str(rundir.path)
     return ds
 
 
@@ -287,7 +292,9 @@ def load_run(path: str | os.PathLike) -> xr.Dataset:
     rundir = RunDir(path)
     if not Path(path).is_dir():
         raise OutputError(f"{path}: not a directory")
-    return rundir.read_dataset()
+    ds = rundir.read_dataset()
+    ds.encoding[RUN_DIR] = str(Path(path))
+    return ds
 
 
 def headline(ds: xr.Dataset) -> tuple[list[str], list[list[str]]]:

@@ -31,9 +31,7 @@ import xarray as xr
 
 import learndyn
 from learndyn.family import grid_labels
-
 from learndyn.analysis import acquisition_epochs, mismatch_at_acquisition
-from .schema import ClosedLoopSpec
 from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.envs import (
     TrackingReference,
@@ -68,6 +66,9 @@ from learndyn.training.closed_loop import (
     superposed_tracking_loss,
     uniform_initial_states,
 )
+
+from .schema import ClosedLoopSpec
+
 
 LABEL = "Ger & Barak (arXiv 2505.13567), learndyn re-implementation"
 _RESERVED = {"seed", "step", "loop", "eig", "ov", "probe", "gain", "unit", "s_zm_scan", "lr"}

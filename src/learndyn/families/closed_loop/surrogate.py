@@ -20,11 +20,12 @@ import xarray as xr
 
 import learndyn
 from learndyn.family import grid_labels
-
-from .schema import SurrogateSpec
 from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.theory import closed_loop as theory
 from learndyn.training import Problem, gradient_engine, recorded_steps
+
+from .schema import SurrogateSpec
+
 
 LABEL = "surrogate L_α of Ger & Barak (arXiv 2505.13567), §4.5"
 

@@ -22,12 +22,13 @@ import numpy as np
 import xarray as xr
 
 import learndyn
-
-from .schema import DMFTSpec
 from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.theory import dmft as theory
 from learndyn.training import EngineOutput, Problem, TrainState
 from learndyn.family import grid_labels, label_networks, network_rows, per_network
+
+from .schema import DMFTSpec
+
 
 LABEL = "random rate network vs DMFT (Sompolinsky, Crisanti & Sommers 1988)"
 _RESERVED = {"seed", "step", "lag", "tau", "unit", "time"}
@@ -110,7 +111,6 @@ def autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
     ac = np.fft.irfft(np.abs(f) ** 2, n=2 * t, axis=-2)[..., : max_lag + 1, :]
     ac = ac / (t - np.arange(max_lag + 1))[:, None]
     return ac.mean(-1)
-
 
 
 def to_dataset(phases) -> xr.Dataset:

@@ -30,6 +30,7 @@ from learndyn.training import Problem, TrainState, gradient_engine, recorded_ste
 from .experiment import LABEL, frequency_projectors
 from .schema import EnergySpec
 
+
 _RESERVED = {"seed", "step", "unit_entry"}
 
 

@@ -25,14 +25,15 @@ import numpy as np
 import xarray as xr
 
 import learndyn
-
 from learndyn.analysis import boundary_estimate
-from .schema import GrokkingSpec
 from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.tasks import Group, dihedral_characters, isotypic_projectors, make_group, split_pairs, train_size
 from learndyn.theory import grokking as theory
 from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
 from learndyn.family import grid_labels, label_networks, network_rows, per_network, stack_networks
+
+from .schema import GrokkingSpec
+
 
 LABEL = "Tian, arXiv 2509.21519 (Li2), reference code yuandong-tian/understanding"
 _RESERVED = {"seed", "step"}
@@ -222,7 +223,6 @@ def top_unit_power(w: np.ndarray, v: np.ndarray, projectors, n_units: int = 40) 
         top = np.argsort(-imp)[:n_units]
         out.append(p[:, top].T)
     return np.stack(out)
-
 
 
 def to_dataset(phases) -> xr.Dataset:

@@ -25,7 +25,6 @@ import numpy as np
 import xarray as xr
 
 import learndyn
-
 from learndyn.analysis import (
     conserved_matrix,
     count_outliers,
@@ -56,6 +55,7 @@ from learndyn.training import (
 from .schema import IntegrateSpec
 from .theory_gap import kernel_theory_gap
 
+
 LABEL = "reconstruction of Bordelon et al. (arXiv 2503.18754)"
 
 
@@ -79,7 +79,6 @@ class Built(learndyn.Built):
 
 
 _RESERVED = {"seed", "step", "eig", "eig_index", "mode", "sv", "tau", "lr", "horizon", "neuron2", "tau_theory"}
-
 
 
 def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: str = "main",

@@ -25,9 +25,7 @@ import numpy as np
 import xarray as xr
 
 import learndyn
-
 from learndyn.analysis import kernel_distance, neural_tangent_kernel
-from .schema import LRNNSpec
 from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.models import (
     DiscreteLinearRNN,
@@ -41,6 +39,9 @@ from learndyn.tasks import correlation_task, multisensory_trials, random_orthogo
 from learndyn.theory import lrnn as theory
 from learndyn.training import EngineOutput, Problem, TrainState, gradient_engine, recorded_steps
 from learndyn.family import grid_labels, label_networks, network_rows, per_network, stack_networks
+
+from .schema import LRNNSpec
+
 
 LABEL = "Proca, Dominé, Shanahan & Mediano, ICML 2025 (PMLR 267:49860)"
 _RESERVED = {"seed", "step", "mode", "sv", "length", "crit_T", "beta_theory", "lr"}
@@ -256,7 +257,6 @@ _VAR_ATTRS = {
     "test_loss": "loss at test length T' (extrapolation)",
     "test_loss_mode": "loss at test length T' carried by output mode α",
 }
-
 
 
 def to_dataset(phases) -> xr.Dataset:

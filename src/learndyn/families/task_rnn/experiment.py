@@ -27,7 +27,6 @@ import numpy as np
 import xarray as xr
 
 import learndyn
-
 from learndyn.analysis import find_fixed_points, participation_ratio, pca, sample_states
 from learndyn.config import grid_points, spec_at
 from learndyn.errors import ConfigError
@@ -38,6 +37,7 @@ from learndyn.tasks import Batch, accumulate_ideal_accuracy, make_batch, task_ac
 from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
 
 from .schema import NETWORKS, TASKS, TaskRNNSpec
+
 
 LABEL = "task-trained RNN (learndyn; tasks after neurogym, Mante et al. 2013, Sussillo & Barak 2013)"
 _RESERVED = {"seed", "step", "trial", "time", "unit", "pc", "condition", "fp", "channel", "out"}
@@ -298,7 +298,6 @@ _ATTRS = {
     "fp_eig": "Jacobian eigenvalues at the point (of τẋ, or of the map), least stable first",
     "fp_line_fraction": "variance share of the first PC of the condition's fixed+slow points (1: a line)",
 }
-
 
 
 def to_dataset(phases) -> xr.Dataset:
