@@ -40,7 +40,7 @@ LR_WHEN_NOT_NUMERIC = {"integrate": [0.01, 0.005], "lrnn": [1e-3, 5e-4], "grokki
 def tiny_overrides(name: str) -> list[str]:
     """``--set`` values that make experiment ``name`` tiny (with its own structure kept)."""
     spec = learndyn.default_spec(name)
-    out = list(TINY[spec.family])
+    out = [o for o in TINY[spec.family] if not o.startswith("record.writes")] + ["record.writes=1"]
     train = getattr(spec, "train", None)
     if getattr(train, "restart_step", 0):
         out.append("train.restart_step=2")
