@@ -17,6 +17,10 @@ from pathlib import Path
 import jax
 
 import learndyn
+
+# a benchmark is an application: it calls learndyn's engines directly, in float64 as learndyn's runs do
+jax.config.update("jax_enable_x64", True)
+
 from learndyn.families.integrate import experiment as integrate
 from learndyn.results import package_versions
 

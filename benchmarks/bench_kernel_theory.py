@@ -21,6 +21,12 @@ import time
 import numpy as np
 
 import learndyn
+
+import jax  # noqa: E402
+
+# a benchmark is an application: it calls learndyn's engines directly, in float64 as learndyn's runs do
+jax.config.update("jax_enable_x64", True)
+
 from learndyn.config import spec_at
 from learndyn.families.integrate import experiment as integrate
 from learndyn.results import package_versions

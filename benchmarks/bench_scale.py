@@ -27,6 +27,10 @@ import jax
 import jax.numpy as jnp
 
 import learndyn
+
+# a benchmark is an application: it calls learndyn's engines directly, in float64 as learndyn's runs do
+jax.config.update("jax_enable_x64", True)
+
 from learndyn.experiments import get_family
 from learndyn.results import package_versions
 from learndyn.training._flops import step_flops
