@@ -6,14 +6,15 @@ import os
 import subprocess
 from pathlib import Path
 
-DEFAULT_REPO = "/work/.mirror/yoavger+closed_loop_rnn_learning_dynamics/repo"
-DEFAULT_PYTHON = "/work/refvenv/bin/python"
-
-
 def reference_paths(repo: str | None, python: str | None) -> tuple[Path, str]:
-    """The snapshot and the torch Python: arguments, else ``LEARNDYN_REFERENCE_*``, else defaults."""
-    return (Path(repo or os.environ.get("LEARNDYN_REFERENCE_REPO") or DEFAULT_REPO),
-            python or os.environ.get("LEARNDYN_REFERENCE_PYTHON") or DEFAULT_PYTHON)
+    """The snapshot and the torch Python: arguments, else ``LEARNDYN_REFERENCE_REPO`` /
+    ``LEARNDYN_REFERENCE_PYTHON`` (no machine-specific default: both must be given)."""
+    repo = repo or os.environ.get("LEARNDYN_REFERENCE_REPO")
+    python = python or os.environ.get("LEARNDYN_REFERENCE_PYTHON")
+    if not repo or not python:
+        raise SystemExit("give the reference snapshot and its Python: LEARNDYN_REFERENCE_REPO=... "
+                         "LEARNDYN_REFERENCE_PYTHON=... (make bench-reference REFERENCE_REPO=... REFERENCE_PYTHON=...)")
+    return Path(repo), python
 
 
 def git_file(repo: Path, path: str) -> str:
