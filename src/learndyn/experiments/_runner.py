@@ -197,6 +197,7 @@ def _run(spec, out, *, resume, force, progress, warn, finish, optimizer) -> xr.D
             )
         if stored.attrs.get("complete"):
             _finish(family, rundir, stored, draw=finish)
+            stored.encoding[RUN_DIR] = str(rundir.path)
             return stored
         ckpt = rundir.read_checkpoint()
     ckpt_phase = int(ckpt.get("phase", 0)) if ckpt else -1

@@ -25,7 +25,7 @@ import learndyn
 from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.theory import dmft as theory
 from learndyn.training import EngineOutput, Problem, TrainState
-from learndyn.family import grid_labels, label_networks, network_rows, per_network
+from learndyn.family import grid_labels, network_rows, per_network
 
 from .schema import DMFTSpec
 

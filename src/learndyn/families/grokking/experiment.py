@@ -30,7 +30,7 @@ from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.tasks import Group, dihedral_characters, isotypic_projectors, make_group, split_pairs, train_size
 from learndyn.theory import grokking as theory
 from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
-from learndyn.family import grid_labels, label_networks, network_rows, per_network, stack_networks
+from learndyn.family import grid_labels, network_rows, per_network, stack_networks
 
 from .schema import GrokkingSpec
 

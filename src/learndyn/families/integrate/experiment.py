@@ -40,7 +40,7 @@ from learndyn.models import LinearRNN, init_linear_rnn, two_neuron_init
 from learndyn.tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
 from learndyn.theory import integrate as theory
 from learndyn.theory import kernel as kernel_theory
-from learndyn.family import grid_labels, label_networks, network_rows, stack_networks
+from learndyn.family import grid_labels, network_rows, stack_networks
 from learndyn.training import (
     Problem,
     SampledWindow,
@@ -258,9 +258,7 @@ def to_dataset(phases) -> xr.Dataset:
     spec = built.spec
     steps = built.record_steps[: len(records)]
 
-    def label(x: np.ndarray, extra_dims: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
-        return label_networks(built.grid_dims, built.grid_values, spec.seeds, x, extra_dims)
-
+    label = built.label
     data_vars: dict[str, Any] = {}
     if records:
         for name, extra in (("loss", ()), ("loss_train", ()), ("loss_train_se", ()),

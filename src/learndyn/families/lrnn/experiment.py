@@ -38,7 +38,7 @@ from learndyn.models import (
 from learndyn.tasks import correlation_task, multisensory_trials, random_orthogonal, task_dynamics
 from learndyn.theory import lrnn as theory
 from learndyn.training import EngineOutput, Problem, TrainState, gradient_engine, recorded_steps
-from learndyn.family import grid_labels, label_networks, network_rows, per_network, stack_networks
+from learndyn.family import grid_labels, network_rows, per_network, stack_networks
 
 from .schema import LRNNSpec
 
