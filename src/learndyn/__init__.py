@@ -26,6 +26,8 @@ from .family import (
     Experiment as Experiment,
     Family as Family,
     grid_labels as grid_labels,
+    isolated as isolated,
+    IsolatedFailure as IsolatedFailure,
     network_rows as network_rows,
     per_network as per_network,
     stack_networks as stack_networks,

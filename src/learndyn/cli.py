@@ -6,6 +6,7 @@ with status 2, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="learndyn: learning dynamics of recurrent networks, simulation and theory side by side.",
 )
+PARTIAL = 3
+"""Exit status of ``show`` for a partial result set."""
 out_console = Console()
 err_console = Console(stderr=True)
 
@@ -35,16 +38,78 @@ def _fail(message: str) -> None:
 
 
 def _guard(fn):
+    """The error boundary of every command: a :class:`UserError` (bad input, a damaged store, a
+    run that does not fit in memory) is one line and exit status 2; anything else is an internal
+    error: one line naming it and the log file that holds its traceback, exit status 1. Nothing
+    from asyncio or Dask reaches the terminal."""
     import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        _quiet_background_loggers()
         try:
             return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
         except UserError as err:
             _fail(str(err))
+        except Exception as err:  # noqa: BLE001 - the boundary: turn it into one line
+            from .errors import as_user_error
+
+            user = as_user_error(err)
+            if user is not None:
+                _fail(str(user))
+            log = _log_traceback(err, kwargs.get("out") or kwargs.get("path"))
+            from rich.text import Text
+
+            err_console.print(Text("internal error: ", style="bold red")
+                              + Text(f"{type(err).__name__}: {_first_line(err)} (traceback in {log}; "
+                                     "please report it)"), highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
     return wrapper
+
+
+def _warn(message: str) -> None:
+    from rich.text import Text
+
+    err_console.print(Text("warning: ", style="yellow") + Text(message), highlight=False, soft_wrap=True)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:300] if text else "(no message)"
+
+
+def _log_traceback(err: BaseException, where) -> Path:
+    """Write ``err``'s traceback to ``WHERE/error.log`` (a run directory that exists) or to a file
+    in the temporary directory; return its path."""
+    import tempfile
+    import time
+    import traceback
+
+    text = f"learndyn {' '.join(sys.argv[1:])}\n{time.strftime('%Y-%m-%d %H:%M:%S')}\n\n" + "".join(
+        traceback.format_exception(err))
+    candidates = []
+    if where is not None and Path(where).is_dir() and (Path(where) / ".learndyn-run").exists():
+        candidates.append(Path(where) / "error.log")
+    candidates.append(Path(tempfile.gettempdir()) / f"learndyn-error-{os.getpid()}.log")
+    for path in candidates:
+        try:
+            path.write_text(text)
+            return path
+        except OSError:
+            continue
+    return candidates[-1]
+
+
+def _quiet_background_loggers() -> None:
+    """Background event loops (zarr's asyncio thread, Dask) log their own copies of errors that
+    the command already reports; keep them off the terminal."""
+    import logging
+
+    for name in ("asyncio", "distributed", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 @app.command("list")
@@ -102,7 +167,7 @@ def run(
         ds = run_experiment(
             spec, out, resume=resume, force=force,
             progress=lambda step, total: bar.update(task, completed=step, total=total),
-            warn=lambda msg: err_console.print(f"[yellow]warning:[/] {msg}", highlight=False),
+            warn=_warn,
         )
         bar.update(task, completed=spec.train.steps)
     _print_headline(ds)
@@ -137,7 +202,7 @@ def sweep(
             spec, grids, out, max_networks=max_networks, scheduler=scheduler,
             workers=workers, device=device, resume=resume, force=force,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
-            warn=lambda msg: err_console.print(f"[yellow]warning:[/] {msg}", highlight=False),
+            warn=_warn,
         )
     _print_sweep(ds)
     _print_paths(out)
@@ -152,7 +217,7 @@ def _progress(unit: str) -> Progress:
     """The progress bar of long commands (``unit``: what is counted)."""
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn(unit), TimeElapsedColumn(), TimeRemainingColumn())
-    return Progress(*columns, console=err_console, transient=False)
+    return Progress(*columns, console=err_console, transient=True)  # gone when done: errors stay one line
 
 
 def _print_paths(out: Path) -> None:
@@ -188,20 +253,27 @@ def _print_sweep(ds) -> None:
     _print_table(f"sweep {ds.attrs.get('experiment')}: {done} of {status.size} grid points done "
                  f"({'complete' if ds.attrs.get('complete') else 'incomplete'})", cols, rows)
     for cid, err in (ds.attrs.get("sweep", {}).get("failed") or {}).items():
-        err_console.print(f"[red]failed[/] chunk {cid}: {err}", highlight=False)
+        err_console.print(f"failed chunk {cid}: {err}", highlight=False, markup=False)
 
 
 @app.command("show")
 @_guard
 def show(path: Annotated[Path, typer.Argument(help="run directory")]) -> None:
-    """The headline table of a finished or partial run."""
+    """The headline table of a finished or partial run.
+
+    Exit status: 0 for a complete run or sweep, 3 for a partial one (killed, still running, or a
+    sweep with pending or failed points), 2 for a damaged or unreadable store."""
     from .experiments import load_run
 
     ds = load_run(path)
     if "point_status" in ds:
         _print_sweep(ds)
-        return
-    _print_headline(ds)
+    else:
+        _print_headline(ds)
+    if not ds.attrs.get("complete"):
+        err_console.print(f"{path}: partial result set (resume it with `learndyn run/sweep ... --resume "
+                          f"--out {path}`)", highlight=False, markup=False)
+        raise typer.Exit(PARTIAL)
 
 
 @app.command("analyze")

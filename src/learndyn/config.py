@@ -23,9 +23,46 @@ from .errors import ConfigError, did_you_mean
 
 
 class Strict(BaseModel):
-    """Base of every config section: unknown keys are errors, assignments are validated."""
+    """Base of every config section: unknown keys are errors, assignments are validated, numbers
+    must be finite (no NaN or ±inf), and ``true``/``false`` are not numbers (a bool given where a
+    field takes no bool is an error rather than 1 or 0)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field = cls.model_fields.get(name)
+                if field is not None and _holds_bool(value) and not _accepts_bool(field.annotation):
+                    raise ValueError(f"{_FIELD_TAG}{name}: expected a number, not true/false (got {value!r})")
+        return data
+
+
+_FIELD_TAG = "field "  # marks a section-level error that names its own field
+
+
+def _holds_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_bool(v) for v in value)
+    return False
+
+
+def _accepts_bool(annotation: Any) -> bool:
+    """Whether a field admits a bool: anything but numbers (``int``, ``float``, their optional
+    forms and lists of them), for which pydantic would silently read ``true`` as 1."""
+    import typing
+
+    if annotation in (int, float, type(None)):
+        return annotation is type(None)
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple) or (args and origin is not Literal and origin is not dict):
+        return any(_accepts_bool(a) for a in args if a is not Ellipsis)
+    return True
 
 
 class Record(Strict):
@@ -46,7 +83,9 @@ class BaseSpec(Strict):
     """Keys that change array shapes or the compiled program: never coordinates of one run (a
     sweep runs their values as separate chunks). A family's spec class extends this set."""
 
-    experiment: str = Field(description="experiment name (see `learndyn list`)")
+    experiment: str = Field(description="experiment name (see `learndyn list`); also the default "
+                                        "run directory runs/NAME, so a plain name",
+                            pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", max_length=100)
     family: str = Field(description="the family: a registered name or an import path 'module:Class'")
     description: str = ""
     seed: int = Field(0, ge=0, description="root seed; network i uses split(key(seed))[i]")
@@ -69,7 +108,10 @@ def format_validation_error(err: ValidationError, known: list[str] | set[str] = 
     """One line for a pydantic error: the key, the value, the allowed values, a did-you-mean
     (among ``known`` dotted keys for an unknown key)."""
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
+    loc = ".".join(str(p) for p in first["loc"] if not _is_union_tag(p))
+    text = first["msg"].removeprefix("Value error, ")
+    if text.startswith(_FIELD_TAG):  # raised by a section for one of its fields: "section.field: …"
+        return f"{loc}.{text[len(_FIELD_TAG):]}" if loc else text[len(_FIELD_TAG):]
     if first["type"] == "extra_forbidden":
         return f"unknown key '{loc}'" + did_you_mean(loc, known)
     value = first.get("input")
@@ -81,6 +123,15 @@ def format_validation_error(err: ValidationError, known: list[str] | set[str] = 
     if not loc:
         return msg.removeprefix("Value error, ")
     return f"{loc}: {msg.removeprefix('Value error, ')} (got {value!r})"
+
+
+def _is_union_tag(part: Any) -> bool:
+    """pydantic's location entries naming the member of a union that failed (``float``,
+    ``list[float]``, ``literal['a']``…), which are not keys."""
+    import re
+
+    return isinstance(part, str) and bool(re.fullmatch(r"(float|int|str|bool|none|list\[.*\]|dict\[.*\]|"
+                                                        r"tuple\[.*\]|literal\[.*\]|function-.*)", part))
 
 
 def _literal_choices(msg: str) -> list[str]:

@@ -27,6 +27,24 @@ class StoreError(UserError):
     """A result store that cannot be read (corrupt, partial in an unexpected way)."""
 
 
+class ResourceError(UserError):
+    """A run that cannot fit in this machine's memory (or the device's)."""
+
+
+def as_user_error(err: BaseException) -> UserError | None:
+    """The :class:`UserError` an exception stands for, or ``None`` for a genuine code error:
+    allocation failures (numpy's ``MemoryError``, XLA's ``RESOURCE_EXHAUSTED``) are the size the
+    user asked for, not a bug."""
+    if isinstance(err, UserError):
+        return err
+    text = str(err)
+    if isinstance(err, MemoryError) or "RESOURCE_EXHAUSTED" in text or "Out of memory" in text:
+        first = text.strip().splitlines()[0][:200] if text.strip() else type(err).__name__
+        return ResourceError(f"out of memory ({first}); use fewer seeds, smaller networks or fewer "
+                             "recorded points (record.points), or a machine with more memory")
+    return None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)

@@ -82,6 +82,27 @@ class Built:
                 **{d: np.asarray(v, float) for d, v in self.grid_values.items()}}
 
 
+class IsolatedFailure(UserWarning):
+    """A theory or analysis step that failed for some networks or grid points, whose values are
+    NaN in the results (the run and the other values are kept). The runner passes its message
+    on as a warning."""
+
+
+def isolated(fn, *args, fill: Any = np.nan, what: str = "a theory step", **kwargs) -> Any:
+    """``fn(*args, **kwargs)``, or ``fill`` (called if callable) with an
+    :class:`IsolatedFailure` warning when it raises — so one unstable grid point (a solver that
+    runs out of steps at a diverging learning rate) costs its own values, not the run."""
+    import warnings
+
+    try:
+        return fn(*args, **kwargs)
+    except Exception as err:  # noqa: BLE001 - isolate any failure of one point
+        message = str(err).strip().splitlines()
+        warnings.warn(f"{what} failed ({type(err).__name__}: {message[0][:160] if message else ''}); "
+                      "its values are NaN", IsolatedFailure, stacklevel=2)
+        return fill() if callable(fill) else fill
+
+
 def grid_labels(spec: BaseSpec, reserved: set[str] | frozenset[str] = frozenset()):
     """``(grid_dims, grid_values)`` of a spec: dim name per grid key (its last component unless
     taken or ``reserved``) and the values along it."""

@@ -20,9 +20,10 @@ import numpy as np
 import xarray as xr
 
 from ..config import BaseSpec, to_toml
-from ..errors import OutputError
+from ..errors import OutputError, StoreError
 from ..family import Family, label_networks
 from ..numerics import float64
+from ..resources import check_fits, run_bytes
 from ..results import RunDir, package_versions
 from ..training import init_state, state_from_leaves, state_leaves, train, write_points
 from ..training._flops import auto_vector_width
@@ -177,50 +178,59 @@ def run(
             config (on resume).
         ConfigError: the spec's family cannot be found.
     """
-    with float64():
-        return _run(spec, out, resume=resume, force=force, progress=progress, warn=warn, finish=finish,
-                    optimizer=optimizer)
+    rundir = RunDir(out) if out is not None else None
+    try:
+        with float64():
+            return _run(spec, rundir, resume=resume, force=force, progress=progress, warn=warn,
+                        finish=finish, optimizer=optimizer)
+    finally:
+        if rundir is not None:
+            rundir.release()
 
 
-def _run(spec, out, *, resume, force, progress, warn, finish, optimizer) -> xr.Dataset:
+def _run(spec, rundir, *, resume, force, progress, warn, finish, optimizer) -> xr.Dataset:
     family = get_family(spec.family)
     phases = list(family.phases(spec))
-    rundir = RunDir(out) if out is not None else None
+    if rundir is not None:
+        rundir.check(resume=resume, force=force)  # fast refusals first, before the build
+    first = family.build(spec, record_steps=None, phase=phases[0][0], previous=None)
+    networks = int(np.prod([len(v) for v in first.grid_values.values()], dtype=np.int64)) * spec.seeds
+    check_fits(run_bytes(first.problem.params, first.problem.data),  # before anything is written
+               f"{spec.experiment} ({networks} networks)")
     can_resume = rundir.prepare(resume=resume, force=force) if rundir else False
     ckpt: dict[str, np.ndarray] = {}
     if can_resume:
-        stored = rundir.read_dataset()
-        if stored.attrs.get("config_toml") != to_toml(spec):
-            raise OutputError(
-                f"--resume: the config differs from the one stored in {rundir.path}; "
-                "use the same config and --set values, or --force to start over"
-            )
-        if stored.attrs.get("complete"):
+        if rundir.complete():
+            stored = rundir.read_dataset()
+            _check_same_config(rundir, stored.attrs.get("config_toml"), spec)
             _finish(family, rundir, stored, draw=finish)
             stored.encoding[RUN_DIR] = str(rundir.path)
             return stored
         ckpt = rundir.read_checkpoint()
+        stored_config = str(ckpt.pop("config_toml")) if "config_toml" in ckpt else (
+            rundir.read_dataset().attrs.get("config_toml") if rundir.has_results() else None)
+        _check_same_config(rundir, stored_config, spec)
     ckpt_phase = int(ckpt.get("phase", 0)) if ckpt else -1
     pause = float(os.environ.get("LEARNDYN_DEBUG_PAUSE_AFTER_WRITE", "0") or 0)
     done: list[PhaseResult] = []
     grand_total = sum(steps for _, steps in phases)
     offset = 0
     for index, (phase, total) in enumerate(phases):
-        built = family.build(spec, record_steps=None, phase=phase, previous=done[-1] if done else None)
+        built = first if index == 0 else family.build(spec, record_steps=None, phase=phase, previous=done[-1])
         built.problem = scheduled(built.problem, spec.vector_width)
         if optimizer is not None:
             built.problem = dataclasses.replace(built.problem, optimizer=optimizer)
         if index < ckpt_phase:  # finished before the checkpoint: restore, do not retrain
             prefix = f"p{index}_"
             sub = {k[len(prefix):]: v for k, v in ckpt.items() if k.startswith(prefix)}
-            state = state_from_leaves(init_state(built.problem), sub)
+            state = _restore(rundir, built.problem, sub)
             done.append(PhaseResult(built, _arrays_to_records(sub), state, _arrays_to_snapshots(sub)))
             offset += total
             continue
         state, records, snaps = None, [], []
         if index == ckpt_phase:
             current = {k: v for k, v in ckpt.items() if not re.match(r"p\d+_", k)}
-            state = state_from_leaves(init_state(built.problem), current)
+            state = _restore(rundir, built.problem, current)
             records = _arrays_to_records(current)
             snaps = _arrays_to_snapshots(current)
         observe = _snapshotter(family, spec, built, snaps)
@@ -231,7 +241,7 @@ def _run(spec, out, *, resume, force, progress, warn, finish, optimizer) -> xr.D
         def on_write(st, recs, built=built, index=index, total=total):
             if rundir is None or (st.step >= total and index == len(phases) - 1):
                 return
-            arrays = {"phase": np.asarray(index), **state_leaves(st), **_records_to_arrays(recs),
+            arrays = {"phase": np.asarray(index), "config_toml": np.asarray(to_toml(spec)), **state_leaves(st), **_records_to_arrays(recs),
                       **_snapshot_arrays(snaps)}
             for j, res in enumerate(done):
                 arrays.update({f"p{j}_{k}": v for k, v in
@@ -253,8 +263,8 @@ def _run(spec, out, *, resume, force, progress, warn, finish, optimizer) -> xr.D
         done.append(PhaseResult(built, records, state, snaps))
         offset += total
     ds = family.to_dataset(done)
-    parts = [ds, family.theory_dataset(spec, done, ds), snapshot_dataset(spec, done),
-             family.analysis_dataset(spec, done, ds)]  # post-training analysis (fixed points, PCA), once
+    parts = [ds, _kept(family.theory_dataset, "the theory", warn, spec, done, ds), snapshot_dataset(spec, done),
+             _kept(family.analysis_dataset, "the post-training analysis", warn, spec, done, ds)]
     ds = xr.merge(parts, combine_attrs="override", compat="no_conflicts")
     ds.attrs.update(_attrs(spec, family, complete=True, step=offset, optimizer=optimizer))
     if rundir is not None:
@@ -263,6 +273,50 @@ def _run(spec, out, *, resume, force, progress, warn, finish, optimizer) -> xr.D
         _finish(family, rundir, ds, draw=finish)
         ds.encoding[RUN_DIR] = str(rundir.path)
     return ds
+
+
+def _kept(step, what: str, warn, *args) -> xr.Dataset:
+    """Run a family's theory or analysis step so that its failure costs only its own values: a
+    step that raises is left out with a warning (the trained results are kept), and the
+    :class:`~learndyn.family.IsolatedFailure` warnings of points it isolated itself are passed on."""
+    import warnings
+
+    from ..family import IsolatedFailure
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IsolatedFailure)
+        try:
+            out = step(*args)
+        except Exception as err:  # noqa: BLE001 - keep the trained networks whatever happens here
+            lines = str(err).strip().splitlines()
+            out = xr.Dataset()
+            caught.append(warnings.WarningMessage(
+                f"{what} failed and is left out of the results ({type(err).__name__}: "
+                f"{lines[0][:160] if lines else ''}); the trained networks are kept", IsolatedFailure, "", 0))
+    for w in caught:
+        if issubclass(w.category, IsolatedFailure):
+            if warn is not None:
+                warn(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return out
+
+
+def _check_same_config(rundir: RunDir, stored: str | None, spec: BaseSpec) -> None:
+    if stored is not None and stored != to_toml(spec):
+        raise OutputError(
+            f"--resume: the config differs from the one stored in {rundir.path}; "
+            "use the same config and --set values, or --force to start over"
+        )
+
+
+def _restore(rundir: RunDir, problem, arrays: dict[str, np.ndarray]):
+    """The training state saved in a checkpoint (a one-line error when it does not fit the run)."""
+    try:
+        return state_from_leaves(init_state(problem), arrays)
+    except (KeyError, ValueError, TypeError) as err:
+        raise StoreError(f"{rundir.path / 'checkpoint.npz'}: does not match this run ({err}); "
+                         "use --force to start over") from None
 
 
 def summary_dict(ds: xr.Dataset) -> dict:

@@ -9,6 +9,8 @@ vmapped key until it fits, so every chunk is itself a Cartesian grid and a valid
 
 from __future__ import annotations
 
+import math
+
 import hashlib
 import itertools
 import json
@@ -72,6 +74,9 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
             raise ConfigError(f"--grid {key}: no values")
         if key in grids:
             raise ConfigError(f"--grid {key}: given twice")
+        bad = [v for v in values if isinstance(v, float) and not math.isfinite(v)]
+        if bad:
+            raise ConfigError(f"--grid {key}: {bad[0]} is not a finite number")
         if len(set(map(repr, values))) != len(values):
             raise ConfigError(f"--grid {key}: repeated values {values}")
         grids[key] = values

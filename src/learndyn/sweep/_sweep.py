@@ -83,9 +83,19 @@ def sweep(
     out = Path(out)
     rundir = RunDir(out)
     manifest_path = out / MANIFEST
-    if resume and out.is_dir() and (out / MARKER).exists() and not manifest_path.exists():
+    single = any((out / name).exists() for name in ("results.zarr", "checkpoint.npz"))
+    if resume and out.is_dir() and (out / MARKER).exists() and single and not manifest_path.exists():
         raise OutputError(f"--out {out}: a single run lives there, not a sweep; choose another --out")
-    rundir.prepare(resume=resume, force=force)
+    rundir.prepare(resume=resume, force=force)  # takes the directory's lock
+    try:
+        return _sweep(spec, plan, grids, rundir, max_networks, scheduler, workers, device, resume,
+                      progress, warn)
+    finally:
+        rundir.release()
+
+
+def _sweep(spec, plan, grids, rundir, max_networks, scheduler, workers, device, resume, progress, warn):
+    out, manifest_path = rundir.path, rundir.path / MANIFEST
     identity = _identity(spec, grids, max_networks)
     state: dict[str, dict[str, Any]] = {}
     if resume and manifest_path.exists():

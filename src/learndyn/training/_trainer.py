@@ -202,7 +202,9 @@ def recorded_steps(total: int, record) -> list[int]:
 
 
 def write_points(total: int, writes: int) -> list[int]:
-    """Steps at which a run writes its results: every ``1/writes`` of the run, and the end."""
+    """Steps at which a run writes its results: every ``1/writes`` of the run, and the end (at
+    most one write per step, however large ``writes``)."""
+    writes = max(1, min(int(writes), int(total)))
     return sorted({int(round(total * (i + 1) / writes)) for i in range(writes)})
 
 
@@ -219,8 +221,11 @@ def state_from_leaves(template: TrainState, arrays: dict[str, np.ndarray]) -> Tr
     tree = (template.params, template.opt_state, template.diverged, template.diverged_step)
     leaves, treedef = jax.tree.flatten(tree)
     names = sorted(k for k in arrays if k.startswith("leaf_"))
-    if len(names) != len(leaves):
-        raise ValueError("checkpoint does not match the problem's structure")
-    new = [jnp.asarray(arrays[k], dtype=leaf.dtype).reshape(leaf.shape) for k, leaf in zip(names, leaves)]
+    if len(names) != len(leaves) or "step" not in arrays:
+        raise ValueError(f"{len(names)} state arrays where the run has {len(leaves)}")
+    for k, leaf in zip(names, leaves, strict=True):
+        if tuple(np.shape(arrays[k])) != tuple(leaf.shape):
+            raise ValueError(f"{k} has shape {tuple(np.shape(arrays[k]))}, the run's is {tuple(leaf.shape)}")
+    new = [jnp.asarray(arrays[k], dtype=leaf.dtype) for k, leaf in zip(names, leaves, strict=True)]
     p, s, d, ds = jax.tree.unflatten(treedef, new)
     return TrainState(p, s, d, ds, int(arrays["step"]))

@@ -40,7 +40,7 @@ from learndyn.models import LinearRNN, init_linear_rnn, two_neuron_init
 from learndyn.tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
 from learndyn.theory import integrate as theory
 from learndyn.theory import kernel as kernel_theory
-from learndyn.family import grid_labels, network_rows, stack_networks
+from learndyn.family import grid_labels, isolated, network_rows, stack_networks
 from learndyn.training import (
     Problem,
     SampledWindow,
@@ -353,16 +353,19 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
     for i, s in enumerate(specs):
         taus = lrs[i] * steps
         if s.task.kind == "leaky":
-            sm = theory.solve_single_mode(s.task.c_star, np.maximum(taus, 0.0))
+            sm = isolated(theory.solve_single_mode, s.task.c_star, np.maximum(taus, 0.0),
+                          fill={"lambda": np.nan, "loss": np.nan}, what=f"the single-mode ansatz at lr={lrs[i]:g}")
             lam_ans[i], loss_ans[i] = sm["lambda"], sm["loss"]
-            lam_qs[i] = theory.quasi_static_lambda(taus, s.task.c_star)
+            lam_qs[i] = isolated(theory.quasi_static_lambda, taus, s.task.c_star,
+                                 what=f"the quasi-static closed form at lr={lrs[i]:g}")
         if s.task.kind == "multiscale":
             pl = theory.plateau(s.task.decay_rates, s.task.gains)
             plateau_l[i], plateau_lam[i] = pl["loss"], pl["lambda"]
     teig = np.stack([np.pad(target_eigenvalues(s.task), (0, m - len(target_eigenvalues(s.task))),
                             constant_values=np.nan) for s in specs])
     l0 = np.array([target_initial_loss(s.task) for s in specs])
-    kernel = np.stack([_kernel_curve(s, lrs[i], steps) for i, s in enumerate(specs)])
+    kernel = np.stack([isolated(_kernel_curve, s, lrs[i], steps, fill=lambda: np.full(len(steps), np.nan),
+                                what=f"the kernel theory at lr={lrs[i]:g}") for i, s in enumerate(specs)])
     g = tuple(gdims)
     shp = lambda x: x.reshape(gshape + x.shape[1:])  # noqa: E731
     ds = xr.Dataset(
