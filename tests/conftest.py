@@ -81,3 +81,16 @@ def start_and_kill_when(args: list, env: dict, ready, what: str, timeout: float 
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the number of fuzzed bad inputs (tests/test_fuzz.py), also under xdist."""
+    best = None
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "fuzz_cases" and (best is None or value["count"] > best["count"]):
+                best = value
+    if best is not None:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(best["kinds"].items()))
+        terminalreporter.write_line(f"fuzz: {best['count']} invalid configs, each exit 2 with one line "
+                                    f"and the existing run untouched ({kinds})")

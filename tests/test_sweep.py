@@ -66,43 +66,6 @@ def test_dask_sweep_equals_points_run_one_by_one(tmp_path):
     assert summary["points"] == {"done": 12, "failed": 0, "pending": 0}
 
 
-def test_kill_and_resume_recomputes_nothing_finished(tmp_path, kill_when):
-    """Acceptance 2: kill a sweep after its first chunk; resuming runs only the others."""
-    out = tmp_path / "sw"
-    sets = [*SMALL[1:], "record.writes=3"]
-    args = [sys.executable, "-m", "learndyn.cli", "sweep", "integrate-leaky", "--grid", "model.n=6,8",
-            "--seeds", "2", "--scheduler", "serial", "--out", str(out)]
-    for item in sets:
-        args += ["--set", item]
-    def one_chunk_done():
-        if not (out / "sweep.json").exists():
-            return False
-        state = json.loads((out / "sweep.json").read_text())["chunks"]
-        return sum(c["status"] == "done" for c in state.values()) >= 1
-
-    kill_when(args, dict(os.environ, LEARNDYN_DEBUG_PAUSE_AFTER_WRITE="1"), one_chunk_done, "finished chunk")
-    state = json.loads((out / "sweep.json").read_text())["chunks"]
-    done = {cid for cid, c in state.items() if c["status"] == "done"}
-    assert len(done) == 1
-    stamps = {cid: os.stat(out / "chunks" / cid / "results.zarr").st_mtime_ns for cid in done}
-    spec = learndyn.resolve_spec("integrate-leaky", sets, seeds=2)
-    ds = sweep(spec, {"model.n": [6, 8]}, out, scheduler="serial", resume=True)
-    assert ds.attrs["complete"] and (ds["point_status"] == "done").all()
-    state = json.loads((out / "sweep.json").read_text())["chunks"]
-    for cid in done:
-        assert state[cid]["computed"] == 1
-        assert os.stat(out / "chunks" / cid / "results.zarr").st_mtime_ns == stamps[cid]
-    assert all(c["computed"] == 1 for c in state.values())
-    # the combined result pads the smaller networks' unit axes and keeps every n
-    assert ds["n"].values.tolist() == [6, 8]
-    assert np.isfinite(ds["loss"].values).all()
-    one = run(spec_at(spec, {"model.n": 8}))
-    np.testing.assert_allclose(ds["loss"].sel(n=8).values, one["loss"].values, rtol=1e-9)
-    # resuming a finished sweep computes nothing
-    sweep(spec, {"model.n": [6, 8]}, out, scheduler="serial", resume=True)
-    assert all(c["computed"] == 1 for c in json.loads((out / "sweep.json").read_text())["chunks"].values())
-
-
 def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     from learndyn.families.integrate import IntegrateFamily
 

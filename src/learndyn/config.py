@@ -57,7 +57,7 @@ def _accepts_bool(annotation: Any) -> bool:
     import typing
 
     if annotation in (int, float, type(None)):
-        return annotation is type(None)
+        return False
     args = typing.get_args(annotation)
     origin = typing.get_origin(annotation)
     if origin in (list, tuple) or (args and origin is not Literal and origin is not dict):
