@@ -314,3 +314,28 @@ def test_a_second_process_on_the_same_out_is_refused_and_the_first_finishes_inta
     victim.wait()
     code, _, err = _invoke("run", "integrate-leaky", *sets, "--seeds", "2", "--out", out, "--resume")
     assert code == 0, err
+
+
+def test_a_sweep_whose_points_all_fail_exits_1_and_names_them(tmp_path, monkeypatch):
+    from learndyn.families.integrate import IntegrateFamily
+
+    def build(spec, **kwargs):
+        raise FloatingPointError(f"simulated failure at lr={spec.train.lr}")
+
+    monkeypatch.setattr(IntegrateFamily, "build", staticmethod(build))
+    code, out, err = _invoke("sweep", "integrate-leaky", "--grid", "train.lr=0.01,0.02", "--scheduler", "serial",
+                             "--grid", "model.n=6,7", "--out", tmp_path / "s")
+    assert code == 1
+    assert "0 of 4 grid points done" in " ".join(out.split())
+    assert err.count("simulated failure at lr=") >= 4 and "4 of 4 grid points failed" in err
+    code, _, err = _invoke("show", tmp_path / "s")
+    assert code == 3 and "partial result set" in err
+
+
+def test_device_and_seed_count_errors_are_literal_one_liners(tmp_path, monkeypatch):
+    import jax
+
+    if any(d.platform == "gpu" for d in jax.devices()):
+        pytest.skip("a GPU is visible: --device gpu is valid here")  # never the case in CI
+    code, _, err = _invoke("run", "integrate-leaky", "--device", "gpu", "--out", tmp_path / "g")
+    assert "install `learndyn[gpu]` for CUDA" in _one_line_error(code, err)  # "[gpu]" is not rich markup

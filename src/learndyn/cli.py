@@ -209,7 +209,7 @@ def sweep(
     failed = int((ds["point_status"] == "failed").sum())
     if failed:  # the sweep went on past them, but the command did not succeed
         err_console.print(f"{failed} of {ds['point_status'].size} grid points failed (listed above); "
-                          f"fix the cause and continue with --resume", highlight=False)
+                          f"fix the cause and continue with --resume", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -253,7 +253,7 @@ def _print_sweep(ds) -> None:
     _print_table(f"sweep {ds.attrs.get('experiment')}: {done} of {status.size} grid points done "
                  f"({'complete' if ds.attrs.get('complete') else 'incomplete'})", cols, rows)
     for cid, err in (ds.attrs.get("sweep", {}).get("failed") or {}).items():
-        err_console.print(f"failed chunk {cid}: {err}", highlight=False, markup=False)
+        err_console.print(f"failed chunk {cid}: {err}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("show")
@@ -272,7 +272,7 @@ def show(path: Annotated[Path, typer.Argument(help="run directory")]) -> None:
         _print_headline(ds)
     if not ds.attrs.get("complete"):
         err_console.print(f"{path}: partial result set (resume it with `learndyn run/sweep ... --resume "
-                          f"--out {path}`)", highlight=False, markup=False)
+                          f"--out {path}`)", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(PARTIAL)
 
 
