@@ -60,6 +60,7 @@ def _pooled_z(net, draws=8):
     return np.concatenate(zs), np.asarray(zl)
 
 
+@pytest.mark.slow  # moved out of the default suite for its time; record: docs/reproductions.md
 def test_sampled_matches_euler_discrete_within_mc_error(initial_point):
     """Check 7(a): z-scores vs the Euler-discrete exact gradient: rms in [0.5, 1.5], max |z| < 5."""
     z, z_loss = _pooled_z(initial_point)
@@ -76,6 +77,7 @@ def test_sampled_matches_continuous_exact(initial_point):
     assert np.linalg.norm(g_s - g_e) / np.linalg.norm(g_e) <= 0.05
 
 
+@pytest.mark.slow  # moved out of the default suite for its time; record: docs/reproductions.md
 def test_sampled_after_training(initial_point):
     """Check 7(c): the same after 100 exact GD steps at lr 0.01."""
     target = leaky_target(0.2)
@@ -105,6 +107,7 @@ def test_sampled_loss_is_deterministic_given_key(initial_point):
     assert float(a.loss) != float(c.loss)
 
 
+@pytest.mark.slow  # moved out of the default suite for its time; record: docs/reproductions.md
 def test_short_loss_curves_agree():
     """Check 7(e), CI-sized: exact and sampled training runs (N=20, σ=0.3, lr 0.01, 30 steps) give
     loss curves within 5 % (the 200-step, batch-4096 version is a slow test)."""

@@ -44,6 +44,7 @@ def test_parse_grid_and_plan_chunks():
         plan_sweep(spec, grids, 2)
 
 
+@pytest.mark.slow  # moved out of the default suite for its time; record: docs/reproductions.md
 def test_dask_sweep_equals_points_run_one_by_one(tmp_path):
     """Acceptance 1: 3 lr × 4 init scales × 8 seeds of integrate-leaky through a LocalCluster
     (two workers, two vmapped chunks of 48 networks) equal the same points run one by one (every lr and every σ once)."""
