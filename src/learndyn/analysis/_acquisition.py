@@ -31,7 +31,7 @@ def acquisition_epochs(probe: np.ndarray, steps: np.ndarray, threshold: float = 
 def frequency_mismatch(eigenvalues: np.ndarray, omega: float) -> float:
     r"""``min_j |Im λ_j − ω| / ω``: how far the recurrent spectrum is from holding a pair at ``ω``.
 
-    The acquisition criterion of science/closed_loop.md §7 item 10 asks for ``≤ 0.2`` at each
+    The acquisition criterion of Ger & Barak 2025; docs/closed_loop.md item 10 asks for ``≤ 0.2`` at each
     acquisition (the eigenvalues are those of W; ``W − I`` has the same imaginary parts, §8).
     """
     lam = np.asarray(eigenvalues)

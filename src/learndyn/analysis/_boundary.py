@@ -7,7 +7,7 @@ import numpy as np
 
 def boundary_estimate(final_test_accuracy: np.ndarray, fractions: np.ndarray, threshold: float = 0.95) -> float:
     """``p̂_c``: the smallest grid ``p`` at which at least half the seeds reach test accuracy
-    ``≥ threshold``, as do all larger ``p`` (science/grokking.md §3.3); NaN if none.
+    ``≥ threshold``, as do all larger ``p`` (Tian 2025; docs/grokking.md); NaN if none.
 
     ``final_test_accuracy`` is ``(p, seed)`` with ``fractions`` increasing."""
     ok = np.mean(np.asarray(final_test_accuracy) >= threshold, axis=1) >= 0.5

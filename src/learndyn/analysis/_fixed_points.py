@@ -7,7 +7,7 @@ For a continuous-time system ``ẋ = f(x)`` the residual is ``g(x) = f(x)``; for
 
 1. **Slow-point stage** (optax Adam on ``q``, every initial state at once): finds minima of ``q``,
    true fixed points (``q = 0``) and slow points (small ``q > 0``, e.g. along an approximate line
-   attractor). Adam alone stalls around ``q ≈ 1e-10`` (DESIGN.md).
+   attractor). Adam alone stalls around ``q ≈ 1e-10`` (learndyn's measurement).
 2. **Newton polish** (optimistix ``Newton`` root find on ``g``) from each stage-1 minimum: a true
    fixed point converges quadratically to ``q`` near machine precision (``< 1e-20`` in float64);
    where Newton fails or does not lower ``q``, the stage-1 point is kept as a slow point.

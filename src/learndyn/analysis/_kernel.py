@@ -1,7 +1,6 @@
 r"""Neural tangent kernel and kernel distance (rich vs lazy learning).
 
-``K = J Jᵀ`` with ``J = ∂ vec(f(θ, x)) / ∂θ`` over all parameters, by autodiff (science/lrnn.md
-§3.10; erratum E6: not the paper's commuting closed form). Kernel distance of Fort et al. (2020):
+``K = J Jᵀ`` with ``J = ∂ vec(f(θ, x)) / ∂θ`` over all parameters, by autodiff (Proca et al. 2025; docs/lrnn.md; erratum E6: not the paper's commuting closed form). Kernel distance of Fort et al. (2020):
 ``D = 1 − ⟨K₀, K₁⟩_F / (‖K₀‖_F ‖K₁‖_F)``; ``D ≈ 0`` lazy, large ``D`` rich.
 """
 

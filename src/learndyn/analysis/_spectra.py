@@ -1,4 +1,4 @@
-r"""Eigen-spectra of ``W``, residues and outliers (science/integrate.md §1, §3.6, §6).
+r"""Eigen-spectra of ``W``, residues and outliers (Bordelon et al. 2025; docs/integrate.md).
 
 All functions run on the host (NumPy): JAX's non-symmetric ``eig`` is CPU-only, and spectra are
 computed at recorded steps, outside the jitted training step (§6 pitfall "Sorting").

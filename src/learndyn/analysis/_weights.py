@@ -1,6 +1,6 @@
 r"""Weight-change diagnostics: rich vs lazy (§3.9) and the conservation law (§3.2).
 
-Learndyn formulation (science/integrate.md).
+Learndyn formulation (Bordelon et al. 2025; docs/integrate.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Plants for closed-loop control: pure, differentiable step functions (science/closed_loop.md §1)."""
+"""Plants for closed-loop control: pure, differentiable step functions (Ger & Barak 2025; docs/closed_loop.md)."""
 
 from ._plants import (
     LinearPlant as LinearPlant,

@@ -1,4 +1,4 @@
-r"""Linear plants ``x_{t+1} = clip(A x_t + B u_t + w_t)`` (science/closed_loop.md §1).
+r"""Linear plants ``x_{t+1} = clip(A x_t + B u_t + w_t)`` (Ger & Barak 2025; docs/closed_loop.md).
 
 A plant is data (an equinox module of arrays); :func:`plant_step` is one pure step, rolled out
 together with the controller inside ``lax.scan`` and differentiated through (BPTT through the

@@ -1,4 +1,4 @@
-r"""Multi-frequency reference signals for the 2-D tracking task (science/closed_loop.md §1.2).
+r"""Multi-frequency reference signals for the 2-D tracking task (Ger & Barak 2025; docs/closed_loop.md).
 
 ``r_x(t) = ramp(t)·Σ_k a cos(2π f_k t + φ_k)`` (same form for ``r_y``), ``φ ~ U(−π, π)`` per
 episode and component, ``ramp = clip(t / t_ramp, 0, 1)`` (reference code; learndyn makes the

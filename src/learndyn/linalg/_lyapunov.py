@@ -1,12 +1,12 @@
 r"""Continuous Lyapunov and discrete Stein equations without eigendecompositions.
 
-The exact training engine of ``science/integrate.md`` §2.4 needs, at every gradient step, the
+The exact training engine of ``Bordelon et al. 2025; docs/integrate.md`` §2.4 needs, at every gradient step, the
 controllability Gramian ``P`` and the observability Gramian ``Q`` of a stable linear system:
 
 .. math::  A P + P A^\top + B = 0, \qquad A^\top Q + Q A + C = 0.
 
 Both come out of one matrix-sign-function Newton iteration (Roberts 1980; the scaled form in
-``science/integrate.md`` §2.4, learndyn formulation):
+``Bordelon et al. 2025; docs/integrate.md`` §2.4, learndyn formulation):
 
 .. math::
     \gamma_k = |\det A_k|^{-1/n},\quad A_{k+1} = \tfrac12(\gamma_k A_k + A_k^{-1}/\gamma_k),\quad
@@ -48,7 +48,7 @@ def lyapunov_pair(
     Returns:
         ``(P, Q, stable)``: the two solutions and a flag that is ``True`` iff the iteration
         converged to ``A_∞ = -I`` (all eigenvalues of ``A`` in the open left half plane). When
-        ``stable`` is ``False`` the solutions are meaningless (science/integrate.md §6: outside the
+        ``stable`` is ``False`` the solutions are meaningless (Bordelon et al. 2025; docs/integrate.md: outside the
         stable set the equation has non-Gramian solutions).
     """
     n = a.shape[-1]
@@ -94,7 +94,7 @@ def solve_stein(
 
     Smith's doubling: ``X_{k+1} = X_k + M_k X_k M_kᵀ``, ``M_{k+1} = M_k²``, which sums
     ``Σ_j M^j Q (Mᵀ)^j`` in ``log₂`` as many steps; it stops when ``M_k`` has decayed to round-off.
-    Used for the Euler-discrete loss (science/integrate.md §2.4), the oracle of the sampled engine.
+    Used for the Euler-discrete loss (Bordelon et al. 2025; docs/integrate.md), the oracle of the sampled engine.
     Returns NaNs if ``M`` is not Schur-stable.
     """
 

@@ -1,4 +1,4 @@
-r"""Recurrent controllers for closed-loop control (science/closed_loop.md §2).
+r"""Recurrent controllers for closed-loop control (Ger & Barak 2025; docs/closed_loop.md).
 
 A leaky controller, column notation:
 

@@ -1,4 +1,4 @@
-r"""Discrete-time linear RNN read out after the last input (science/lrnn.md §1.1, paper Eqs. 1–3).
+r"""Discrete-time linear RNN read out after the last input (Proca et al. 2025; docs/lrnn.md, paper Eqs. 1–3).
 
 .. math::  h_1 = 0,\quad h_{t+1} = W_h h_t + W_x x_t\ (t = 1..T),\quad
            \hat y = W_y h_{T+1} = \sum_{t=1}^{T} W_y W_h^{T−t} W_x x_t .
@@ -29,7 +29,7 @@ class DiscreteLinearRNN(eqx.Module):
 
 class ModeParams(eqx.Module):
     """Mode strengths of an aligned network: ``W_x = R diag(a) Vᵀ``, ``W_h = R diag(b) Rᵀ``,
-    ``W_y = U diag(c) Rᵀ`` (science/lrnn.md §3.1)."""
+    ``W_y = U diag(c) Rᵀ`` (Proca et al. 2025; docs/lrnn.md)."""
 
     a: Float[Array, " n"]
     b: Float[Array, " n"]
@@ -60,7 +60,7 @@ def lag_products(params: DiscreteLinearRNN, n_steps: int) -> Float[Array, "T y x
 def aligned_init(
     r: Float[Array, "n n"], u: Float[Array, "n n"], v: Float[Array, "n n"], modes: ModeParams
 ) -> DiscreteLinearRNN:
-    """The decoupling aligned network with one hidden basis ``R`` (science/lrnn.md §3.1)."""
+    """The decoupling aligned network with one hidden basis ``R`` (Proca et al. 2025; docs/lrnn.md)."""
     return DiscreteLinearRNN(
         wx=(r * modes.a) @ v.T, wh=(r * modes.b) @ r.T, wy=(u * modes.c) @ r.T
     )

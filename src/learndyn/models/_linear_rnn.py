@@ -1,4 +1,4 @@
-r"""Continuous-time linear RNN with a leak (science/integrate.md §1).
+r"""Continuous-time linear RNN with a leak (Bordelon et al. 2025; docs/integrate.md).
 
 .. math::  \dot h = -h + W h + u\,x(t), \qquad h(0) = 0, \qquad y = v\cdot h.
 
@@ -43,7 +43,7 @@ class LinearRNN(eqx.Module):
 def init_linear_rnn(
     *, key: PRNGKeyArray, n: int, sigma: float | Float[Array, ""], init_uv: str = "gaussian"
 ) -> LinearRNN:
-    r"""Initial network (science/integrate.md §1, learndyn formulation).
+    r"""Initial network (Bordelon et al. 2025; docs/integrate.md, learndyn formulation).
 
     ``W0 = σ J`` with ``J_ij ~ N(0, 1/N)``; ``u0, v0`` entries ``N(0, 1/N)`` (``"gaussian"``), or
     Gram-Schmidt orthonormalised (``"orthonormal"``: ``‖u0‖ = ‖v0‖ = 1``, ``u0·v0 = 0``).

@@ -15,7 +15,7 @@ Tasks (defaults and units in docs/tasks.md):
 * ``context_integrate`` — Mante et al. (2013): two noisy streams (motion, colour) and a context
   cue; report the sign of the cued stream's coherence.
 * ``multisensory`` — two modalities with neurogym ``MultiSensoryIntegration`` statistics (the
-  generator of science/lrnn.md §2.4); report the side (``+1`` for ground truth 0).
+  generator of Proca et al. 2025; docs/lrnn.md); report the side (``+1`` for ground truth 0).
 * ``flip_flop`` — Sussillo & Barak (2013): ``K`` channels of ±1 pulses; each output holds the
   sign of its channel's last pulse.
 
@@ -193,7 +193,7 @@ def context_integrate(key: PRNGKeyArray, spec) -> Batch:
 
 
 def multisensory(key: PRNGKeyArray, spec) -> Batch:
-    r"""Multisensory integration with the statistics of science/lrnn.md §2.4 (neurogym).
+    r"""Multisensory integration with the statistics of Proca et al. 2025; docs/lrnn.md (neurogym).
 
     Inputs ``[fixation, m_1 + σξ, m_2 + σξ]`` (4 stimulus channels, two per modality) in the
     stimulus period; target ``+1`` if the evidence favours side 0 (``m_{·,0} > m_{·,1}`` summed

@@ -1,4 +1,4 @@
-r"""Tasks defined by their temporal input–output correlation structure (science/lrnn.md §2).
+r"""Tasks defined by their temporal input–output correlation structure (Proca et al. 2025; docs/lrnn.md).
 
 With whitened inputs a linear RNN sees a task only through ``Σ^{YX}_t = Σ_p y_p x_{p,t}ᵀ``, one
 matrix per input step. learndyn builds tasks whose correlations share their singular vectors,
@@ -50,7 +50,7 @@ def task_dynamics(
     kind: str, delta: float, lam: float, n_steps: int, *, kappa: float | None = None,
     beta: float = 1.0,
 ) -> np.ndarray:
-    r"""The singular values ``s_t``, ``t = 1..T``, of one mode (science/lrnn.md §2.2, paper).
+    r"""The singular values ``s_t``, ``t = 1..T``, of one mode (Proca et al. 2025; docs/lrnn.md, paper).
 
     ``constant``: ``δ``; ``inverse_exponential``: ``δ λ^{T−t}``; ``exponential``: ``δ λ^t``;
     ``dirac``: ``s_1 = β``, ``s_T = κ`` (κ defaults to 1), zero elsewhere. A given ``kappa``
@@ -82,7 +82,7 @@ def random_orthogonal(key: PRNGKeyArray, n: int) -> Float[Array, "n n"]:
 
 def whitened_inputs(key: PRNGKeyArray, n_samples: int, n_steps: int, n_in: int) -> Float[Array, "P T n"]:
     r"""Gaussian sequences, centred and whitened jointly: ``Σ_p z_p z_pᵀ = I`` for the stacked
-    ``z_p ∈ R^{T·N_x}`` (science/lrnn.md §2.3; needs ``P > T·N_x``)."""
+    ``z_p ∈ R^{T·N_x}`` (Proca et al. 2025; docs/lrnn.md; needs ``P > T·N_x``)."""
     d = n_steps * n_in
     if n_samples <= d:
         raise ValueError(f"whitening needs more samples than T·N_x = {d} (got P = {n_samples})")
@@ -96,7 +96,7 @@ def whitened_inputs(key: PRNGKeyArray, n_samples: int, n_steps: int, n_in: int) 
 def correlation_task(
     key: PRNGKeyArray, s: Float[Array, "T n"], n_samples: int, n_steps_max: int | None = None
 ) -> CorrelationTask:
-    r"""A task with ``Σ_p y_p x_{p,t}ᵀ = U diag(s_t) Vᵀ`` exactly (science/lrnn.md §2.3).
+    r"""A task with ``Σ_p y_p x_{p,t}ᵀ = U diag(s_t) Vᵀ`` exactly (Proca et al. 2025; docs/lrnn.md).
 
     Args:
         key: PRNG key (U, V and the inputs).

@@ -1,4 +1,4 @@
-r"""Finite groups as multiplication tables, and group-arithmetic datasets (science/grokking.md §1.1).
+r"""Finite groups as multiplication tables, and group-arithmetic datasets (Tian 2025; docs/grokking.md).
 
 A group of order ``M`` is its table ``mul[h1, h2] = index of h1·h2`` (``M × M`` integers). The
 dataset is every pair ``(h1, h2)`` with target ``h1·h2``, split at random into a training fraction
@@ -84,7 +84,7 @@ def make_group(kind: str, modulus: int, moduli: list[int] | None = None) -> Grou
 def dihedral_characters(m: int) -> list[np.ndarray]:
     """Real characters of the nontrivial irreps of ``D_m`` (index ``a + m·b``): the 1-d patterns
     (sign; and for even m two more) and ``χ_j(r^a) = 2cos(2πja/m)``, 0 on reflections, for
-    ``j = 1..⌊(m−1)/2⌋`` (science/grokking.md §4)."""
+    ``j = 1..⌊(m−1)/2⌋`` (Tian 2025; docs/grokking.md)."""
     idx = np.arange(2 * m)
     a, b = idx % m, idx // m
     chars = [np.where(b == 1, -1.0, 1.0)]  # sign

@@ -1,6 +1,6 @@
 r"""Multisensory integration trials, neurogym's ``MultiSensoryIntegration`` statistics, vectorised.
 
-science/lrnn.md §2.4 (paper Sec. 3.6, App. L, P.4.3; neurogym defaults ``dt = 100``,
+Proca et al. 2025; docs/lrnn.md (paper Sec. 3.6, App. L, P.4.3; neurogym defaults ``dt = 100``,
 ``sigma = 1``, ``dim_ring = 2``). Only the stimulus period is generated, fixation channel
 dropped (4 channels: two per modality), inputs **not** whitened. Per trial:
 
@@ -42,7 +42,7 @@ def multisensory_means(key: PRNGKeyArray, n_trials: int) -> Float[Array, "P 4"]:
 
 
 def sensory_weights(target: str, n_steps: int) -> Float[Array, " T"]:
-    """Weights ``w_t`` with ``y = Σ_t w_t x_t`` for each target (science/lrnn.md §2.4)."""
+    """Weights ``w_t`` with ``y = Σ_t w_t x_t`` for each target (Proca et al. 2025; docs/lrnn.md)."""
     t = jnp.arange(1, n_steps + 1, dtype=float)
     if target == "sum":
         return jnp.ones(n_steps)

@@ -1,4 +1,4 @@
-r"""White-noise integration targets (science/integrate.md §2).
+r"""White-noise integration targets (Bordelon et al. 2025; docs/integrate.md).
 
 Every target filter is a small stable linear system ``(B⋆, b⋆, c⋆out)`` with impulse response
 ``f⋆(s) = c⋆outᵀ exp(B⋆ s) b⋆`` (learndyn formulation), so that one code path serves all targets:
@@ -76,7 +76,7 @@ def target_eigenvalues(task) -> np.ndarray:
 
 
 def target_initial_loss(task) -> float:
-    r"""``L0 = ½ ∫₀^∞ f⋆(s)² ds`` (science/integrate.md §2.3), the loss of ``f ≡ 0``.
+    r"""``L0 = ½ ∫₀^∞ f⋆(s)² ds`` (Bordelon et al. 2025; docs/integrate.md), the loss of ``f ≡ 0``.
 
     Computed from the target's own Gramian, ``L0 = ½ c⋆outᵀ P⋆ c⋆out`` with
     ``B⋆ P⋆ + P⋆ B⋆ᵀ + b⋆ b⋆ᵀ = 0``. Closed forms: leaky ``1/(4c⋆)``; oscillator

@@ -1,4 +1,4 @@
-r"""Theory of closed-loop learning of a linear rank-1 controller (science/closed_loop.md §4).
+r"""Theory of closed-loop learning of a linear rank-1 controller (Ger & Barak 2025; docs/closed_loop.md).
 
 Source: Ger & Barak, "Learning Dynamics of RNNs in Closed-Loop Environments" (arXiv 2505.13567).
 Labels follow the spec: **(reference code)** formulas read from the authors' code,

@@ -1,4 +1,4 @@
-r"""Theory of grokking in two-layer networks: the Li2 framework (science/grokking.md §2, §4;
+r"""Theory of grokking in two-layer networks: the Li2 framework (Tian 2025; docs/grokking.md;
 Tian, arXiv 2509.21519 v5).
 
 Notation: group of order ``M``; a unit ``w = [a; b] ∈ R^{2M}`` computes ``σ(a[h1] + b[h2])`` on
@@ -18,7 +18,7 @@ import numpy as np
 from .._types import Array, Float, Int
 
 CRITICAL_CONSTANT = 2.7482
-"""Reference code's constant in ``p_c(M) = 2.7482 ln M / M`` (science/grokking.md §2.6)."""
+"""Reference code's constant in ``p_c(M) = 2.7482 ln M / M`` (Tian 2025; docs/grokking.md)."""
 
 
 # ----------------------------------------------------------------------------- activations
@@ -53,7 +53,7 @@ def centred_targets(labels: Int[Array, " n"], m: int) -> Float[Array, "n M"]:
 
 
 def energy(w: Float[Array, " twoM"], pairs, y_tilde: Float[Array, "n M"], act: str = "sq"):
-    r"""``E(w) = ½‖Ỹᵀσ(Xw)‖²`` (science/grokking.md §2.3, Theorem 1; learndyn normalisation:
+    r"""``E(w) = ½‖Ỹᵀσ(Xw)‖²`` (Tian 2025; docs/grokking.md, Theorem 1; learndyn normalisation:
     maxima ``M/4`` (complex pair / 2-d irrep) and ``M/2`` (1-d real irrep) at ``‖w‖ = 1``)."""
     f = hidden(w[:, None], pairs, act)[:, 0]
     return 0.5 * jnp.sum((y_tilde.T @ f) ** 2)
@@ -165,7 +165,7 @@ def unit_spectra(w: np.ndarray, projectors: list[np.ndarray]) -> tuple[np.ndarra
 def fourier_diagnostics(w: np.ndarray, v: np.ndarray, projectors: list[np.ndarray]) -> dict[str, np.ndarray | float]:
     r"""Per-unit dominant frequency ``k_j = argmax_{k≥1} P_j(k)``, concentration
     ``c_j = P_j(k_j)/Σ_k P_j(k)`` (DC in the denominator), importance ``s_j = ‖V_j‖‖W_j‖²``, and
-    the summary metrics (science/grokking.md §4): ``fourier_concentration = Σ s_j c_j / Σ s_j``,
+    the summary metrics (Tian 2025; docs/grokking.md): ``fourier_concentration = Σ s_j c_j / Σ s_j``,
     ``frequencies_covered`` = distinct ``k_j`` among the top ``2M − 2`` units by importance with
     ``c_j ≥ 0.9``; ``ka_equals_kb`` = share of those top units whose operands share ``k``."""
     m = w.shape[0] // 2

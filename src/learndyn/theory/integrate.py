@@ -1,4 +1,4 @@
-r"""Theory of learning to integrate white noise (science/integrate.md §3).
+r"""Theory of learning to integrate white noise (Bordelon et al. 2025; docs/integrate.md).
 
 Everything here is a **learndyn formulation** — a reconstruction of Bordelon, Cotler, Pehlevan &
 Zavatone-Veth (arXiv 2503.18754) derived from the model of §1–2 and checked numerically — except

@@ -1,7 +1,7 @@
 r"""Large-N kernel (linearised) theory of learning for the integrate model (issue "Large-N
 theory", part 4; learndyn formulation — a derivation of this project, not a published result).
 
-Model (science/integrate.md §1–2): ``f(s) = vᵀ e^{(W − I)s} u``, loss
+Model (Bordelon et al. 2025; docs/integrate.md): ``f(s) = vᵀ e^{(W − I)s} u``, loss
 ``L = ½ ∫_0^∞ (f(s) − f⋆(s))² ds``, gradient flow in ``τ = lr · step`` on ``(W, u, v)`` from
 ``W0 = σJ`` (``J_ij ~ N(0, 1/N)``), ``u0, v0`` independent of ``J`` with ``‖u0‖² = ‖v0‖² = 1``.
 
@@ -60,7 +60,7 @@ def integrate_kernel(s: Float[np.ndarray, " a"], t: Float[np.ndarray, " b"], sig
 
 def target_filter(kind: str, s: np.ndarray, c_star: float, omega_star: float = 1.0,
                   timescales=(10.0, 2.0), gains=(1.0, 1.0)) -> np.ndarray:
-    """``f⋆(s)`` of science/integrate.md §2.2 (leaky, oscillator, multiscale)."""
+    """``f⋆(s)`` of Bordelon et al. 2025; docs/integrate.md (leaky, oscillator, multiscale)."""
     if kind == "leaky":
         return np.exp(-c_star * s)
     if kind == "oscillator":
@@ -69,7 +69,7 @@ def target_filter(kind: str, s: np.ndarray, c_star: float, omega_star: float = 1
 
 
 def target_response(b_mat, b_in, c_out):
-    """``s → f⋆(s) = c⋆outᵀ e^{B⋆ s} b⋆`` of a target system (science/integrate.md §2.2), vectorised
+    """``s → f⋆(s) = c⋆outᵀ e^{B⋆ s} b⋆`` of a target system (Bordelon et al. 2025; docs/integrate.md), vectorised
     in ``s`` through the eigendecomposition of the small ``B⋆``."""
     b_mat, b_in, c_out = (np.asarray(x, float) for x in (b_mat, b_in, c_out))
     mu, vec = np.linalg.eig(b_mat)

@@ -1,4 +1,4 @@
-r"""Theory of learning in linear RNNs (science/lrnn.md §3; Proca, Dominé, Shanahan & Mediano,
+r"""Theory of learning in linear RNNs (Proca et al. 2025; docs/lrnn.md; Proca, Dominé, Shanahan & Mediano,
 ICML 2025, PMLR 267:49860).
 
 Notation: mode α, input step ``t = 1..T``, lag ``T − t``, residual ``e_t = s_t − c b^{T−t} a``,
@@ -48,13 +48,13 @@ def _mask(s: Array, mask: Array | None) -> Array:
 
 
 def mode_energies(modes: ModeParams, s: Float[Array, "T n"], mask: Float[Array, " T"] | None = None):
-    r"""Per mode ``E_α = ½ Σ_t (s_{α,t} − c_α b_α^{T−t} a_α)²`` (science/lrnn.md §3.2)."""
+    r"""Per mode ``E_α = ½ Σ_t (s_{α,t} − c_α b_α^{T−t} a_α)²`` (Proca et al. 2025; docs/lrnn.md)."""
     e = s - modes.c * lag_powers(modes.b, s.shape[0]) * modes.a
     return 0.5 * jnp.sum(_mask(s, mask)[:, None] * e**2, axis=0)
 
 
 def mode_energy(modes: ModeParams, s: Float[Array, "T n"], mask: Float[Array, " T"] | None = None):
-    r"""``E = ½ Σ_α Σ_t (s_{α,t} − c_α b_α^{T−t} a_α)²`` (science/lrnn.md §3.2, paper Eq. 8).
+    r"""``E = ½ Σ_α Σ_t (s_{α,t} − c_α b_α^{T−t} a_α)²`` (Proca et al. 2025; docs/lrnn.md, paper Eq. 8).
 
     Equal to the half-sum loss of the aligned network on sum-whitened inputs. ``s`` is ``(T, n)``.
     """
@@ -62,7 +62,7 @@ def mode_energy(modes: ModeParams, s: Float[Array, "T n"], mask: Float[Array, " 
 
 
 def mode_flow(modes: ModeParams, s: Float[Array, "T n"], mask: Float[Array, " T"] | None = None) -> ModeParams:
-    r"""Right-hand side of the mode ODEs, ``τ dθ/dt_θ`` (science/lrnn.md §3.2, paper Eqs. 5–7):
+    r"""Right-hand side of the mode ODEs, ``τ dθ/dt_θ`` (Proca et al. 2025; docs/lrnn.md, paper Eqs. 5–7):
 
     ``τ ȧ = Σ_t c b^{T−t} e_t``, ``τ ḃ = Σ_{t<T} (T−t) c a b^{T−t−1} e_t``,
     ``τ ċ = Σ_t a b^{T−t} e_t``.
@@ -106,7 +106,7 @@ def solve_mode_ode(
 
 
 def io_strengths(b: Array, s: Float[Array, " T"], mask: Float[Array, " T"] | None = None):
-    r"""``S_b = Σ_t b^{T−t} s_t`` and ``Q_b = Σ_t b^{2(T−t)}`` (science/lrnn.md §3.4)."""
+    r"""``S_b = Σ_t b^{T−t} s_t`` and ``Q_b = Σ_t b^{2(T−t)}`` (Proca et al. 2025; docs/lrnn.md)."""
     m = _mask(s, mask)
     bk = lag_powers(b, s.shape[0])
     return jnp.sum(m * bk * s), jnp.sum(m * bk**2)
@@ -170,7 +170,7 @@ def recurrent_mode_taylor(b0: float, u: float, s, t_end: float, window: float, m
 
 
 def zero_loss_solution(kind: str, delta: float, lam: float, n_steps: int) -> tuple[float, float] | None:
-    r"""``(b, ac)`` of the zero-loss solution (science/lrnn.md §2.2 table, §3.7), ``None`` if none:
+    r"""``(b, ac)`` of the zero-loss solution (Proca et al. 2025; docs/lrnn.md table, §3.7), ``None`` if none:
     constant ``(1, δ)``; inverse-exponential ``(λ, δ)``; exponential ``(1/λ, δλ^T)`` (depends on T)."""
     if kind == "constant":
         return 1.0, float(delta)
@@ -264,7 +264,7 @@ def critical_point(
     b_threshold: float = 1e-3, tol: float = 1e-5,
 ) -> float:
     r"""Smallest Dirac ratio β whose global minimiser has ``|b*| > b_threshold`` and
-    ``E* < β²`` (science/lrnn.md §5 checks 6–7): ``1/√2`` at T = 3 (second order), ≈ 1 at T = 4
+    ``E* < β²`` (Proca et al. 2025; docs/lrnn.md checks 6–7): ``1/√2`` at T = 3 (second order), ≈ 1 at T = 4
     (first order). Coarse vectorised scan in β, then bisection with refined minimisers.
     NaN if no transition in ``beta_range``."""
 
@@ -315,7 +315,7 @@ def correlation_loss_per_mode(params: DiscreteLinearRNN, sigma_yx: Float[Array, 
 
 
 def tau_steps(lr: float, loss: str, n_samples: int, n_out: int, whitening: str = "sum") -> float:
-    r"""Time constant τ in GD steps for the loss/whitening convention (science/lrnn.md §3.11 table):
+    r"""Time constant τ in GD steps for the loss/whitening convention (Proca et al. 2025; docs/lrnn.md table):
     ``half_sum`` → 1/η; ``mean`` (no ½) with sum whitening → P·N_y/(2η); with unit-variance
     (mean) whitening → N_y/(2η)."""
     if loss == "half_sum":
@@ -336,7 +336,7 @@ def ntk_learning_rate(n_steps: int, base: float = 0.1) -> float:
 
 
 MEAN_SQUARED_CHANNEL_MEAN = 0.25 + (5.0**2 + 15.0**2 + 50.0**2) / 3 / 3 / 200.0**2
-"""``E[m²]`` of a sensory channel mean: ``¼ + E[coh²] E[ρ²] / 200²`` (science/lrnn.md §2.4)."""
+"""``E[m²]`` of a sensory channel mean: ``¼ + E[coh²] E[ρ²] / 200²`` (Proca et al. 2025; docs/lrnn.md)."""
 
 
 def mean_task_extrapolation_mse(n_train: int, n_test: int, noise_std: float = 0.1) -> float:

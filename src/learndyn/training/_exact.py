@@ -1,4 +1,4 @@
-r"""The ``exact`` engine: gradient descent on the closed-form expected loss (science/integrate.md §2.4).
+r"""The ``exact`` engine: gradient descent on the closed-form expected loss (Bordelon et al. 2025; docs/integrate.md).
 
 Learndyn formulation. With the augmented system ``(A, b, c)`` of
 :func:`augmented_system`:
@@ -30,7 +30,7 @@ from ._engine_output import EngineOutput
 def augmented_system(
     net: LinearRNN, target: TargetSystem
 ) -> tuple[Float[Array, "k k"], Float[Array, " k"], Float[Array, " k"]]:
-    r"""Joint network–target system of science/integrate.md §2.4.
+    r"""Joint network–target system of Bordelon et al. 2025; docs/integrate.md
 
     .. math::  A = \begin{pmatrix} W - I & 0 \\ 0 & B_\star \end{pmatrix},\quad
                b = \begin{pmatrix} u \\ b_\star \end{pmatrix},\quad

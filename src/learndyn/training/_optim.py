@@ -12,12 +12,12 @@ DECAYED = ("adam_l2", "adamw", "sgd_momentum_l2", "muon")
 
 MUON_COEFFICIENTS = ((4.01, -9.22, 5.80), (3.49, -6.38, 3.23), (3.34, -6.21, 3.20),
                      (3.64, -7.48, 4.43), (3.46, -5.35, 2.85))
-"""Newton–Schulz coefficients of the grokking reference code's Muon (science/grokking.md §2.7)."""
+"""Newton–Schulz coefficients of the grokking reference code's Muon (Tian 2025; docs/grokking.md)."""
 
 
 def newton_schulz(g):
     r"""Five Newton–Schulz steps ``A = XXᵀ; X ← aX + (bA + cA²)X`` from ``X = g/(‖g‖_F + 1e-7)``,
-    rows ≤ columns (science/grokking.md §2.7; no rescaling): an approximate polar factor."""
+    rows ≤ columns (Tian 2025; docs/grokking.md; no rescaling): an approximate polar factor."""
     x = g / (jnp.linalg.norm(g) + 1e-7)
     transpose = x.shape[0] > x.shape[1]
     if transpose:
@@ -46,7 +46,7 @@ def muon_matrix(learning_rate, weight_decay, momentum: float = 0.99) -> optax.Gr
 
 def sphere_descent(learning_rate) -> optax.GradientTransformation:
     r"""Projected descent on the unit sphere: ``θ ← (θ − lr·g)/‖θ − lr·g‖`` (per leaf); with
-    ``g = −∇E`` this is the projected ascent of science/grokking.md §2.3."""
+    ``g = −∇E`` this is the projected ascent of Tian 2025; docs/grokking.md"""
 
     def update(grads, state, params):
         def one(g, p):
@@ -116,7 +116,7 @@ def make_optimizer(name="sgd", clip: float | None = None) -> optax.GradientTrans
     ``optax.GradientTransformation`` (its update is then scaled by ``η``).
 
     ``sgd``: :math:`\theta_{k+1} = \theta_k - \eta\, g_k` (plain gradient descent, the rule of
-    science/integrate.md); ``adam``: ``optax.adam`` (Kingma & Ba). With ``clip`` the gradient is
+    Bordelon et al. 2025; docs/integrate.md); ``adam``: ``optax.adam`` (Kingma & Ba). With ``clip`` the gradient is
     first rescaled to global norm at most ``clip`` (``optax.clip_by_global_norm``, the reference
     code's ``clip_grad_norm_``), i.e. ``chain(clip_by_global_norm(c), sgd/adam(η))``. The rate is
     injected as a hyper-parameter so a vmapped batch of networks can carry different rates.

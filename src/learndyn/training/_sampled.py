@@ -1,4 +1,4 @@
-r"""The ``sampled`` engine: BPTT over sampled white noise (science/integrate.md §2.5).
+r"""The ``sampled`` engine: BPTT over sampled white noise (Bordelon et al. 2025; docs/integrate.md).
 
 Learndyn formulation. Euler-Maruyama for network and target with the same noise:
 

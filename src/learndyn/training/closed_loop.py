@@ -1,4 +1,4 @@
-r"""Closed-loop and open-loop rollouts and losses (science/closed_loop.md §1–§3, §4.9).
+r"""Closed-loop and open-loop rollouts and losses (Ger & Barak 2025; docs/closed_loop.md).
 
 Closed loop: the controller and the plant are rolled out together in one ``lax.scan`` and the
 episode loss is differentiated through the rollout, plant included (BPTT through a known

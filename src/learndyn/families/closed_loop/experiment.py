@@ -1,4 +1,4 @@
-r"""The ``closed-loop-*`` and ``tracking`` experiment family (science/closed_loop.md).
+r"""The ``closed-loop-*`` and ``tracking`` experiment family (Ger & Barak 2025; docs/closed_loop.md).
 
 An RNN controller learns to drive a plant — the double integrator from position observations, or
 a 2-D point mass tracking a multi-frequency reference — by gradient descent through the
@@ -730,17 +730,17 @@ def _fmt(z: complex) -> str:
 
 
 def reference_dir() -> Path | None:
-    """Published reference arrays (``LEARNDYN_REFERENCE_DIR`` or ``../shared/reference``), if present.
+    """The published reference arrays of Ger & Barak, if ``LEARNDYN_REFERENCE_DIR`` names a
+    folder holding them (``closed_loop/`` inside it, or the folder itself).
 
     The arrays are the authors' (no license granted): they are read for comparison, never shipped.
     """
     env = os.environ.get("LEARNDYN_REFERENCE_DIR")
-    candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve()
-    candidates += [p / "shared" / "reference" for p in (here.parents[4], here.parents[3], Path.cwd().parent)]
-    for c in candidates:
-        if (c / "closed_loop").is_dir():
-            return c / "closed_loop"
+    if not env:
+        return None
+    for c in (Path(env) / "closed_loop", Path(env)):
+        if c.is_dir() and any(c.iterdir()):
+            return c
     return None
 
 

@@ -1,4 +1,4 @@
-"""Figures of the closed-loop family (science/closed_loop.md §5): losses, gain paths over the Jury
+"""Figures of the closed-loop family (Ger & Barak 2025; docs/closed_loop.md): losses, gain paths over the Jury
 map, eigenvalue paths, overlaps, stage-1 theory, tracking probes and spectra. Published reference
 arrays are overlaid (grey) when they are available locally."""
 

@@ -10,7 +10,7 @@ from learndyn.config import BaseSpec, Record, Strict
 
 
 class PlantConfig(Strict):
-    """The plant (science/closed_loop.md §1)."""
+    """The plant (Ger & Barak 2025; docs/closed_loop.md)."""
 
     kind: Literal["integrator", "tracking"] = "integrator"
     order: int = Field(2, ge=1, le=10, description="k of the k-integrator (2 = double integrator)")
@@ -25,7 +25,7 @@ class PlantConfig(Strict):
 
 
 class ControllerModel(Strict):
-    """The recurrent controller (science/closed_loop.md §2)."""
+    """The recurrent controller (Ger & Barak 2025; docs/closed_loop.md)."""
 
     kind: Literal["leaky", "rank1"] = "leaky"
     n: int = Field(100, ge=1, le=20_000, description="number of units N")
@@ -85,7 +85,7 @@ class ClosedLoopTrain(Strict):
 
 
 class ClosedLoopSpec(BaseSpec):
-    """Closed-loop vs open-loop learning of an RNN controller (science/closed_loop.md)."""
+    """Closed-loop vs open-loop learning of an RNN controller (Ger & Barak 2025; docs/closed_loop.md)."""
 
     family: str = "closed-loop"
     structural_keys: ClassVar[frozenset[str]] = BaseSpec.structural_keys | {
@@ -111,7 +111,7 @@ class ClosedLoopSpec(BaseSpec):
 
 
 class SurrogateTheory(Strict):
-    """Surrogate L_α on the four overlaps (science/closed_loop.md §4.5)."""
+    """Surrogate L_α on the four overlaps (Ger & Barak 2025; docs/closed_loop.md)."""
 
     alpha: float = Field(0.5, ge=0, le=1, description="weight of the long-horizon term")
     exponent: int = Field(10, ge=1, description="T of (|λ1|²)^T (10 in Fig. 4d, 20 in the notebook)")
@@ -129,7 +129,7 @@ class SurrogateTrain(Strict):
 
 
 class SurrogateSpec(BaseSpec):
-    """Gradient descent on the surrogate L_α (science/closed_loop.md §4.5, Fig. 4d)."""
+    """Gradient descent on the surrogate L_α (Ger & Barak 2025; docs/closed_loop.md, Fig. 4d)."""
 
     family: str = "closed-loop-surrogate"
     structural_keys: ClassVar[frozenset[str]] = BaseSpec.structural_keys | {

@@ -3,7 +3,7 @@ r"""``closed-loop-surrogate``: clipped gradient descent on ``L_α`` over the fou
 Networks are the grid points (e.g. ``theory.alpha``), each a 4-vector ``(σ_zm, σ_zu, σ_vm, σ_vu)``
 started from the overlaps whose cubic has the published epoch-10 spectrum (§4.5, §7 item 5).
 Trained by the one trainer (SGD, lr 1e-3, clip 1, 300 steps); the dominant root is followed by
-continuity (science/closed_loop.md §4.5; **reference code** loss, **learndyn formulation** start).
+continuity (Ger & Barak 2025; docs/closed_loop.md; **reference code** loss, **learndyn formulation** start).
 """
 
 from __future__ import annotations

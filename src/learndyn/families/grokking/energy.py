@@ -1,5 +1,5 @@
 r"""``grokking-energy``: projected ascent on the Li2 energy ``E(w) = ½‖Ỹᵀσ(Xw)‖²`` at ``‖w‖ = 1``
-(science/grokking.md §2.3, §3.2; Theorem 2, Cor. 2). Every seed is one Gaussian start, trained by
+(Tian 2025; docs/grokking.md; Theorem 2, Cor. 2). Every seed is one Gaussian start, trained by
 the one trainer with the ``sphere`` optimiser (``w ← (w + γ∇E)/‖w + γ∇E‖``, γ = 2/M by default).
 
 Theory: the maxima ``M/4`` (complex pair, 2-d irrep) and ``M/2`` (1-d real irrep) in learndyn's

@@ -1,4 +1,4 @@
-r"""The grokking family (``grokking``, ``grokking-boundary``, ``grokking-muon``; science/grokking.md).
+r"""The grokking family (``grokking``, ``grokking-boundary``, ``grokking-muon``; Tian 2025; docs/grokking.md).
 
 Two-layer networks ``Ŷ = β σ(XW)V`` learn group arithmetic from a random fraction ``p`` of the
 table, full batch (one epoch = one optimiser step), many networks at once: grid points (weight

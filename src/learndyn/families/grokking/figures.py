@@ -1,4 +1,4 @@
-"""Figures of the grokking family (science/grokking.md §3): accuracy and ‖G_F‖ curves, boundary."""
+"""Figures of the grokking family (Tian 2025; docs/grokking.md): accuracy and ‖G_F‖ curves, boundary."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def unit_spectra(ds: xr.Dataset, *, title: str):
 
 
 def phase_diagram(datasets: list[xr.Dataset], *, title: str = ""):
-    """Memorisation / generalisation phase diagram over (M, p) (science/grokking.md §3.3): one
+    """Memorisation / generalisation phase diagram over (M, p) (Tian 2025; docs/grokking.md): one
     marker per (M, p) cell coloured by the mean final test accuracy over seeds, ``p̂_c(M)`` per
     M (red), and ``p_c = 2.7482 ln M/M`` with its factor-1.5 band. ``datasets``: grokking-boundary
     result sets, one per M, or one sweep result set with a ``modulus`` dimension."""

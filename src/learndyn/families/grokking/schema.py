@@ -10,7 +10,7 @@ from learndyn.config import BaseSpec, Record, Strict
 
 
 class GroupTask(Strict):
-    """Group arithmetic ``(h1, h2) ↦ h1·h2`` (science/grokking.md §1.1)."""
+    """Group arithmetic ``(h1, h2) ↦ h1·h2`` (Tian 2025; docs/grokking.md)."""
 
     group: Literal["cyclic", "product", "dihedral"] = "cyclic"
     modulus: int = Field(71, ge=2, le=1000, description="M of Z_M, or m of D_m (order 2m)")
@@ -40,7 +40,7 @@ class GroupTask(Strict):
 
 
 class TwoLayerModel(Strict):
-    """``Ŷ = β σ(XW)V`` without biases (science/grokking.md §1.2)."""
+    """``Ŷ = β σ(XW)V`` without biases (Tian 2025; docs/grokking.md)."""
 
     width: int = Field(2048, ge=1, le=65536, description="hidden width K")
     activation: Literal["sq", "relu", "silu"] = "sq"
@@ -49,7 +49,7 @@ class TwoLayerModel(Strict):
 
 
 class GrokkingTrain(Strict):
-    """Full-batch training; one epoch = one optimiser step (science/grokking.md §1.4)."""
+    """Full-batch training; one epoch = one optimiser step (Tian 2025; docs/grokking.md)."""
 
     loss: Literal["mse_class", "mse_sample", "ce"] = "mse_class"
     optimizer: Literal["adam", "adamw", "sgd", "muon"] = "adam"
@@ -62,7 +62,7 @@ class GrokkingTrain(Strict):
 
 
 class GrokkingSpec(BaseSpec):
-    """Grokking in two-layer networks: the Li2 framework (science/grokking.md)."""
+    """Grokking in two-layer networks: the Li2 framework (Tian 2025; docs/grokking.md)."""
 
     family: str = "grokking"
     structural_keys: ClassVar[frozenset[str]] = BaseSpec.structural_keys | {
@@ -73,7 +73,7 @@ class GrokkingSpec(BaseSpec):
 
 
 class EnergyTrain(Strict):
-    """Projected gradient ascent on E(w) at ‖w‖ = 1 (science/grokking.md §2.3)."""
+    """Projected gradient ascent on E(w) at ‖w‖ = 1 (Tian 2025; docs/grokking.md)."""
 
     lr: float | Literal["auto"] = Field("auto", description="γ; 'auto' = 2/M")
     steps: int = Field(4000, ge=1, le=10_000_000)

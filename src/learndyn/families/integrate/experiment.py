@@ -1,4 +1,4 @@
-r"""The ``integrate-*`` experiment family (science/integrate.md — a reconstruction).
+r"""The ``integrate-*`` experiment family (Bordelon et al. 2025; docs/integrate.md — a reconstruction).
 
 A linear RNN with leak learns to reproduce white noise filtered by a leaky, damped-oscillator or
 multi-timescale filter. Simulation: many networks (grid points × seeds) trained together by

@@ -10,7 +10,7 @@ from learndyn.config import BaseSpec, Record, Strict
 
 
 class WhiteNoiseTask(Strict):
-    """Target filter of white noise (science/integrate.md §2.2)."""
+    """Target filter of white noise (Bordelon et al. 2025; docs/integrate.md)."""
 
     kind: Literal["leaky", "oscillator", "multiscale"] = "leaky"
     c_star: float = Field(0.2, gt=0, description="decay rate c⋆ of leaky/oscillator targets")
@@ -48,7 +48,7 @@ class WhiteNoiseTask(Strict):
 
 
 class LinearRNNModel(Strict):
-    """Continuous-time linear RNN with leak (science/integrate.md §1)."""
+    """Continuous-time linear RNN with leak (Bordelon et al. 2025; docs/integrate.md)."""
 
     n: int = Field(100, ge=1, le=20_000, description="number of neurons N")
     sigma: float = Field(0.2, ge=0, lt=1, description="bulk radius σ of W0 = σJ (must be < 1)")
@@ -98,7 +98,7 @@ class IntegrateRecord(Record):
 
 
 class IntegrateSpec(BaseSpec):
-    """Learning to integrate white noise (science/integrate.md; a reconstruction)."""
+    """Learning to integrate white noise (Bordelon et al. 2025; docs/integrate.md; a reconstruction)."""
 
     family: str = "integrate"
     structural_keys: ClassVar[frozenset[str]] = BaseSpec.structural_keys | {

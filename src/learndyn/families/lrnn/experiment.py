@@ -1,4 +1,4 @@
-r"""The linear-RNN family (``lrnn-*``, ``sensory-integration``; science/lrnn.md).
+r"""The linear-RNN family (``lrnn-*``, ``sensory-integration``; Proca et al. 2025; docs/lrnn.md).
 
 Simulation: discrete linear RNNs read out after the last input, trained by full-batch gradient
 descent on ``(W_x, W_h, W_y)`` (``train.level = "network"``) or directly on the mode strengths

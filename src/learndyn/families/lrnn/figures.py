@@ -1,4 +1,4 @@
-"""Figures of the linear-RNN family (science/lrnn.md §4): simulation solid, theory dashed black."""
+"""Figures of the linear-RNN family (Proca et al. 2025; docs/lrnn.md): simulation solid, theory dashed black."""
 
 from __future__ import annotations
 

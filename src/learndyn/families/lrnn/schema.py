@@ -13,7 +13,7 @@ _DYN = Literal["constant", "inverse_exponential", "exponential", "dirac"]
 
 
 class LRNNTask(Strict):
-    """Task of a discrete linear RNN (science/lrnn.md §2): correlation-defined or sensory."""
+    """Task of a discrete linear RNN (Proca et al. 2025; docs/lrnn.md): correlation-defined or sensory."""
 
     kind: Literal["correlation", "sensory"] = "correlation"
     n: int = Field(4, ge=1, le=256, description="N_x = N_y = number of modes (sensory: 4)")
@@ -42,7 +42,7 @@ class LRNNTask(Strict):
         if self.kind == "correlation" and self.samples <= self.length * self.n:
             raise ValueError(
                 f"task.samples ({self.samples}) must exceed task.length·task.n = {self.length * self.n} "
-                "to whiten inputs jointly over time (science/lrnn.md §2.3)"
+                "to whiten inputs jointly over time (Proca et al. 2025; docs/lrnn.md)"
             )
         if self.kind == "sensory" and self.n != 4:
             raise ValueError("task.n must be 4 for the sensory task (two channels per modality)")
@@ -52,7 +52,7 @@ class LRNNTask(Strict):
 
 
 class LRNNModel(Strict):
-    """Discrete linear RNN ``h_{t+1} = W_h h_t + W_x x_t``, ``ŷ = W_y h_{T+1}`` (science/lrnn.md §1)."""
+    """Discrete linear RNN ``h_{t+1} = W_h h_t + W_x x_t``, ``ŷ = W_y h_{T+1}`` (Proca et al. 2025; docs/lrnn.md)."""
 
     n_hidden: int | None = Field(None, ge=1, le=4096, description="N_h (default: task.n)")
     init: Literal["aligned", "gaussian"] = "aligned"
@@ -92,7 +92,7 @@ class LRNNTheory(Strict):
 
 
 class LRNNSpec(BaseSpec):
-    """Learning dynamics of linear RNNs (science/lrnn.md; Proca et al., ICML 2025)."""
+    """Learning dynamics of linear RNNs (Proca et al. 2025; docs/lrnn.md; Proca et al., ICML 2025)."""
 
     family: str = "lrnn"
     structural_keys: ClassVar[frozenset[str]] = BaseSpec.structural_keys | {

@@ -66,7 +66,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     ),
     Experiment(
         "multisensory-decision", "task-rnn",
-        "multisensory integration (neurogym statistics, science/lrnn.md §2.4) as a decision task for a tanh RNN",
+        "multisensory integration (neurogym statistics, Proca et al. 2025; docs/lrnn.md) as a decision task for a tanh RNN",
         deep_merge(_TASK, {"task": {"kind": "multisensory", "fixation": 100, "stimulus": 500, "decision": 200,
                                     "noise": 0.1}}),
     ),
