@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench bench-scale bench-reference compare-reference install clean
+.PHONY: demo test test-slow bench bench-startup bench-scale bench-reference compare-reference install clean
 
 $(STAMP): pyproject.toml examples/bring_your_own/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -32,6 +32,10 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_integrate.py
+
+# `learndyn --help` / `list` start-up, fresh processes (section "CLI start-up" of benchmarks/RESULTS.md)
+bench-startup: $(STAMP)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) benchmarks/bench_startup.py
 
 DEVICE ?= cpu
 bench-scale: $(STAMP)

@@ -10,29 +10,43 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .experiments import (
-    default_spec as default_spec,
-    all_experiments as all_experiments,
-    all_families as all_families,
-    get_family as get_family,
-    load_run as load_run,
-    register_experiment as register_experiment,
-    register_family as register_family,
-    resolve_spec as resolve_spec,
-)
-from .experiments import run as _run
-from .family import (
-    Built as Built,
-    Experiment as Experiment,
-    Family as Family,
-    grid_labels as grid_labels,
-    isolated as isolated,
-    IsolatedFailure as IsolatedFailure,
-    network_rows as network_rows,
-    per_network as per_network,
-    stack_networks as stack_networks,
-)
-from .numerics import float64 as float64
+import importlib
+from typing import TYPE_CHECKING
+
+# The public names, imported on first use (PEP 562): `import learndyn` — and so `learndyn --help` —
+# does not pay for JAX until something needs it.
+_LAZY = {
+    **{name: ".experiments" for name in ("default_spec", "all_experiments", "all_families", "get_family",
+                                         "load_run", "register_experiment", "register_family",
+                                         "resolve_spec")},
+    **{name: ".family" for name in ("Built", "Experiment", "Family", "grid_labels", "isolated",
+                                    "IsolatedFailure", "network_rows", "per_network", "stack_networks")},
+    "float64": ".numerics",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'learndyn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])
+
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from .experiments import (  # noqa: F401
+        all_experiments, all_families, default_spec, get_family, load_run, register_experiment,
+        register_family, resolve_spec,
+    )
+    from .family import (  # noqa: F401
+        Built, Experiment, Family, IsolatedFailure, grid_labels, isolated, network_rows, per_network,
+        stack_networks,
+    )
+    from .numerics import float64  # noqa: F401
 
 
 def run(spec, out=None, **kwargs):
@@ -40,6 +54,9 @@ def run(spec, out=None, **kwargs):
 
     Mirrors ``learndyn run``; see :func:`learndyn.experiments.run` for the keyword arguments.
     """
+    from .experiments import resolve_spec
+    from .experiments import run as _run
+
     if isinstance(spec, str):
         spec = resolve_spec(spec)
     return _run(spec, out, **kwargs)

@@ -17,6 +17,8 @@ are **learndyn formulations** (docs/closed_loop.md).
 
 from __future__ import annotations
 
+import functools
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -527,6 +529,17 @@ def _p_eff_loss(spec: ClosedLoopSpec, beta, horizon):
     return loss
 
 
+@functools.partial(jax.jit, static_argnames=("loss", "steps", "clip"))
+def _peff_paths(loss, x0, y0, lr, idx, *, steps: int, clip: float | None):
+    """P_eff by clipped GD on the four overlaps from ``x0`` and the Gram-map descent of the full
+    model from ``y0`` (§ "Stage 3" of docs/closed_loop.md), read at the epochs ``idx``: the P_eff
+    overlaps, its loss, and the Gram-map loss — one compiled program for all networks that share
+    the loss function and the number of steps."""
+    sel = theory.clipped_gd(loss, x0, lr=lr, steps=steps, clip=clip)[idx]
+    gram = theory.gram_descent(y0, loss, lr=lr, steps=steps, clip=clip)[idx]
+    return sel, jax.vmap(loss)(sel), jax.vmap(loss)(gram)
+
+
 def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.Dataset:
     """Theory on the same configuration and epochs.
 
@@ -565,21 +578,22 @@ def theory_dataset(spec: ClosedLoopSpec, phase_results, sim: xr.Dataset) -> xr.D
     loss_out = np.full((flat_ov.shape[0], len(steps)), np.nan)
     gram_out = np.full((flat_ov.shape[0], len(steps)), np.nan)
     eig_out = np.full((flat_ov.shape[0], len(steps), 3), np.nan, complex)
+    losses: dict[tuple[float, float], Any] = {}  # one loss function (one compiled program) per (β, horizon)
     for i, s in enumerate(specs):
         if starts[i] < 0:
             continue
-        f = _p_eff_loss(spec, s.train.beta, float(s.train.horizon))
-        x0 = flat_ov[i, starts[i], :4]
+        key = (float(s.train.beta), float(s.train.horizon))
+        f = losses.setdefault(key, _p_eff_loss(spec, *key))
         remaining = int(steps[-1] - steps[starts[i]])
-        path = np.asarray(theory.clipped_gd(f, x0, lr=s.train.lr, steps=max(remaining, 1),
-                                            clip=s.train.clip if s.train.clip > 0 else None))
         idx = steps[starts[i]:] - steps[starts[i]]
-        sel = path[idx]
-        loss_out[i, starts[i]:] = np.asarray(jax.vmap(f)(jnp.asarray(sel)))
-        eig_out[i, starts[i]:] = theory.overlap_roots(sel)
-        gpath = np.asarray(theory.gram_descent(flat_ov[i, starts[i]], f, lr=s.train.lr, steps=max(remaining, 1),
-                                               clip=s.train.clip if s.train.clip > 0 else None))
-        gram_out[i, starts[i]:] = np.asarray(jax.vmap(f)(jnp.asarray(gpath[idx])))
+        padded = np.concatenate([idx, np.full(len(steps) - len(idx), idx[-1])])  # one shape for all starts
+        sel, loss_sel, gram_sel = _peff_paths(f, jnp.asarray(flat_ov[i, starts[i], :4]),
+                                              jnp.asarray(flat_ov[i, starts[i]]), s.train.lr, jnp.asarray(padded),
+                                              steps=max(remaining, 1), clip=s.train.clip if s.train.clip > 0 else None)
+        n = len(idx)
+        loss_out[i, starts[i]:] = np.asarray(loss_sel)[:n]
+        eig_out[i, starts[i]:] = theory.overlap_roots(np.asarray(sel)[:n])
+        gram_out[i, starts[i]:] = np.asarray(gram_sel)[:n]
     shape = tuple(sim.sizes[d] for d in gdims) + (spec.seeds,)
     dims = tuple(gdims) + ("seed",)
     out["peff_loss"] = (dims + ("step",), loss_out.reshape(shape + (len(steps),)))
