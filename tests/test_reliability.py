@@ -339,3 +339,20 @@ def test_device_and_seed_count_errors_are_literal_one_liners(tmp_path, monkeypat
         pytest.skip("a GPU is visible: --device gpu is valid here")  # never the case in CI
     code, _, err = _invoke("run", "integrate-leaky", "--device", "gpu", "--out", tmp_path / "g")
     assert "install `learndyn[gpu]` for CUDA" in _one_line_error(code, err)  # "[gpu]" is not rich markup
+
+
+def test_a_huge_seed_count_is_refused_before_its_networks_are_built(tmp_path, monkeypatch):
+    """--seeds 100000: one network is built and scaled, so the refusal comes before the 100000 are."""
+    from learndyn.families.integrate import IntegrateFamily
+
+    original, built = IntegrateFamily.build, []
+
+    def build(spec, **kwargs):
+        built.append(spec.seeds)
+        return original(spec, **kwargs)
+
+    monkeypatch.setattr(IntegrateFamily, "build", staticmethod(build))
+    monkeypatch.setattr("learndyn.resources.available_memory", lambda: 1024**3)  # a 1 GB machine
+    code, _, err = _invoke("run", "integrate-leaky", "--seeds", "100000", "--out", tmp_path / "many")
+    assert "integrate-leaky (100000 networks) needs ≈" in _one_line_error(code, err)
+    assert built == [1] and not (tmp_path / "many").exists()

@@ -193,8 +193,9 @@ def _run(spec, rundir, *, resume, force, progress, warn, finish, optimizer) -> x
     phases = list(family.phases(spec))
     if rundir is not None:
         rundir.check(resume=resume, force=force)  # fast refusals first, before the build
+    networks = int(np.prod([len(v) for v in spec.grid.values()], dtype=np.int64)) * spec.seeds
+    _check_fits_before_building(family, spec, phases[0][0], networks)
     first = family.build(spec, record_steps=None, phase=phases[0][0], previous=None)
-    networks = int(np.prod([len(v) for v in first.grid_values.values()], dtype=np.int64)) * spec.seeds
     check_fits(run_bytes(first.problem.params, first.problem.data),  # before anything is written
                f"{spec.experiment} ({networks} networks)")
     can_resume = rundir.prepare(resume=resume, force=force) if rundir else False
@@ -273,6 +274,22 @@ def _run(spec, rundir, *, resume, force, progress, warn, finish, optimizer) -> x
         _finish(family, rundir, ds, draw=finish)
         ds.encoding[RUN_DIR] = str(rundir.path)
     return ds
+
+
+def _check_fits_before_building(family: Family, spec: BaseSpec, phase, networks: int) -> None:
+    """Refuse a run whose parameters cannot fit before building them all: build one network (one
+    seed, no grid) and scale its memory by the number of networks. A family whose spec cannot be
+    shrunk so (e.g. seeds in pairs) is checked after its build instead."""
+    if networks <= 2:
+        return
+    try:
+        one = family.build(spec.model_copy(update={"seeds": 1, "grid": {}}), record_steps=None, phase=phase,
+                           previous=None)
+        params, data = run_bytes(one.problem.params, None), run_bytes(None, one.problem.data)
+    except Exception:  # noqa: BLE001 - only an early estimate; the full build is checked anyway
+        return
+    # parameters scale with the networks; data may be shared by all of them (counted once here)
+    check_fits(params * networks + data, f"{spec.experiment} ({networks} networks)")
 
 
 def _kept(step, what: str, warn, *args) -> xr.Dataset:
