@@ -54,7 +54,7 @@ def _guard(fn):
         except UserError as err:
             _fail(str(err))
         except Exception as err:  # noqa: BLE001 - the boundary: turn it into one line
-            from .errors import as_user_error
+            from .errors import as_user_error, first_line
 
             user = as_user_error(err)
             if user is not None:
@@ -63,7 +63,7 @@ def _guard(fn):
             from rich.text import Text
 
             err_console.print(Text("internal error: ", style="bold red")
-                              + Text(f"{type(err).__name__}: {_first_line(err)} (traceback in {log}; "
+                              + Text(f"{type(err).__name__}: {first_line(err, 300) or '(no message)'} (traceback in {log}; "
                                      "please report it)"), highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
@@ -74,11 +74,6 @@ def _warn(message: str) -> None:
     from rich.text import Text
 
     err_console.print(Text("warning: ", style="yellow") + Text(message), highlight=False, soft_wrap=True)
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0][:300] if text else "(no message)"
 
 
 def _log_traceback(err: BaseException, where) -> Path:

@@ -31,6 +31,12 @@ class ResourceError(UserError):
     """A run that cannot fit in this machine's memory (or the device's)."""
 
 
+def first_line(err: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message (at most ``limit`` characters; ``""`` if none)."""
+    lines = str(err).strip().splitlines()
+    return lines[0][:limit] if lines else ""
+
+
 def as_user_error(err: BaseException) -> UserError | None:
     """The :class:`UserError` an exception stands for, or ``None`` for a genuine code error:
     allocation failures (numpy's ``MemoryError``, XLA's ``RESOURCE_EXHAUSTED``) are the size the
@@ -39,8 +45,7 @@ def as_user_error(err: BaseException) -> UserError | None:
         return err
     text = str(err)
     if isinstance(err, MemoryError) or "RESOURCE_EXHAUSTED" in text or "Out of memory" in text:
-        first = text.strip().splitlines()[0][:200] if text.strip() else type(err).__name__
-        return ResourceError(f"out of memory ({first}); use fewer seeds, smaller networks or fewer "
+        return ResourceError(f"out of memory ({first_line(err) or type(err).__name__}); use fewer seeds, smaller networks or fewer "
                              "recorded points (record.points), or a machine with more memory")
     return None
 

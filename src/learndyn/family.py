@@ -40,6 +40,7 @@ import numpy as np
 import xarray as xr
 
 from .config import BaseSpec, grid_dims
+from .errors import first_line
 from .training import Problem
 
 
@@ -97,8 +98,7 @@ def isolated(fn, *args, fill: Any = np.nan, what: str = "a theory step", **kwarg
     try:
         return fn(*args, **kwargs)
     except Exception as err:  # noqa: BLE001 - isolate any failure of one point
-        message = str(err).strip().splitlines()
-        warnings.warn(f"{what} failed ({type(err).__name__}: {message[0][:160] if message else ''}); "
+        warnings.warn(f"{what} failed ({type(err).__name__}: {first_line(err, 160)}); "
                       "its values are NaN", IsolatedFailure, stacklevel=2)
         return fill() if callable(fill) else fill
 

@@ -57,9 +57,10 @@ def available_memory() -> int | None:
         return None
 
 
-def run_bytes(params: Any, data: Any) -> int:
-    """The estimate above, for ``params`` and ``data`` of all networks."""
-    return 4 * tree_bytes(params) + tree_bytes(data)
+def run_bytes(params: Any, data: Any, copies: int = 1) -> int:
+    """The estimate above for ``params`` of all networks, or of one network repeated ``copies``
+    times, and ``data`` (shared, counted once)."""
+    return 4 * tree_bytes(params) * copies + tree_bytes(data)
 
 
 def check_fits(needed: int, what: str, available: int | None = None) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from ..config import BaseSpec, to_toml
-from ..errors import OutputError, StoreError
+from ..errors import OutputError, StoreError, first_line
 from ..family import Family, label_networks
 from ..numerics import float64
 from ..resources import check_fits, run_bytes
@@ -193,6 +193,13 @@ def _run(spec, rundir, *, resume, force, progress, warn, finish, optimizer) -> x
     phases = list(family.phases(spec))
     if rundir is not None:
         rundir.check(resume=resume, force=force)  # fast refusals first, before the build
+        if resume and rundir.complete():  # nothing to train: no build, only the figures redrawn
+            rundir.prepare(resume=True, force=False)
+            stored = rundir.read_dataset()
+            _check_same_config(rundir, stored.attrs.get("config_toml"), spec)
+            _finish(family, rundir, stored, draw=finish)
+            stored.encoding[RUN_DIR] = str(rundir.path)
+            return stored
     networks = int(np.prod([len(v) for v in spec.grid.values()], dtype=np.int64)) * spec.seeds
     _check_fits_before_building(family, spec, phases[0][0], networks)
     first = family.build(spec, record_steps=None, phase=phases[0][0], previous=None)
@@ -201,12 +208,6 @@ def _run(spec, rundir, *, resume, force, progress, warn, finish, optimizer) -> x
     can_resume = rundir.prepare(resume=resume, force=force) if rundir else False
     ckpt: dict[str, np.ndarray] = {}
     if can_resume:
-        if rundir.complete():
-            stored = rundir.read_dataset()
-            _check_same_config(rundir, stored.attrs.get("config_toml"), spec)
-            _finish(family, rundir, stored, draw=finish)
-            stored.encoding[RUN_DIR] = str(rundir.path)
-            return stored
         ckpt = rundir.read_checkpoint()
         stored_config = str(ckpt.pop("config_toml")) if "config_toml" in ckpt else (
             rundir.read_dataset().attrs.get("config_toml") if rundir.has_results() else None)
@@ -242,8 +243,8 @@ def _run(spec, rundir, *, resume, force, progress, warn, finish, optimizer) -> x
         def on_write(st, recs, built=built, index=index, total=total):
             if rundir is None or (st.step >= total and index == len(phases) - 1):
                 return
-            arrays = {"phase": np.asarray(index), "config_toml": np.asarray(to_toml(spec)), **state_leaves(st), **_records_to_arrays(recs),
-                      **_snapshot_arrays(snaps)}
+            arrays = {"phase": np.asarray(index), "config_toml": np.asarray(to_toml(spec)), **state_leaves(st),
+                      **_records_to_arrays(recs), **_snapshot_arrays(snaps)}
             for j, res in enumerate(done):
                 arrays.update({f"p{j}_{k}": v for k, v in
                                {**state_leaves(res.state), **_records_to_arrays(res.records),
@@ -285,11 +286,10 @@ def _check_fits_before_building(family: Family, spec: BaseSpec, phase, networks:
     try:
         one = family.build(spec.model_copy(update={"seeds": 1, "grid": {}}), record_steps=None, phase=phase,
                            previous=None)
-        params, data = run_bytes(one.problem.params, None), run_bytes(None, one.problem.data)
     except Exception:  # noqa: BLE001 - only an early estimate; the full build is checked anyway
         return
-    # parameters scale with the networks; data may be shared by all of them (counted once here)
-    check_fits(params * networks + data, f"{spec.experiment} ({networks} networks)")
+    check_fits(run_bytes(one.problem.params, one.problem.data, copies=networks),
+               f"{spec.experiment} ({networks} networks)")
 
 
 def _kept(step, what: str, warn, *args) -> xr.Dataset:
@@ -300,22 +300,22 @@ def _kept(step, what: str, warn, *args) -> xr.Dataset:
 
     from ..family import IsolatedFailure
 
+    failure = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IsolatedFailure)
         try:
             out = step(*args)
         except Exception as err:  # noqa: BLE001 - keep the trained networks whatever happens here
-            lines = str(err).strip().splitlines()
             out = xr.Dataset()
-            caught.append(warnings.WarningMessage(
-                f"{what} failed and is left out of the results ({type(err).__name__}: "
-                f"{lines[0][:160] if lines else ''}); the trained networks are kept", IsolatedFailure, "", 0))
+            failure = (f"{what} failed and is left out of the results ({type(err).__name__}: "
+                       f"{first_line(err, 160)}); the trained networks are kept")
     for w in caught:
-        if issubclass(w.category, IsolatedFailure):
-            if warn is not None:
-                warn(str(w.message))
-        else:
+        if not issubclass(w.category, IsolatedFailure):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif warn is not None:
+            warn(str(w.message))
+    if failure is not None and warn is not None:
+        warn(failure)
     return out
 
 
