@@ -37,26 +37,61 @@ def test_list_names_every_experiment():
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_config_is_complete_toml(name, tmp_path):
+def test_config_prints_the_keys_that_apply_and_reads_back_to_the_same_spec(name, tmp_path):
+    """`learndyn config NAME`: valid TOML with a comment per described key; keys declared for other
+    kinds (e.g. the oscillator's ω⋆ in a leaky run) left out; read back, it is the same spec."""
+    from learndyn import resolve_spec
+
     result = invoke("config", name)
     assert result.exit_code == 0
     data = tomllib.loads(result.output)
     assert data["experiment"] == name and data["family"] == REGISTRY[name].family
+    assert "# independent networks per grid point\nseeds = " in result.output
     if data["family"] == "integrate":
-        for key in ("c_star", "omega_star", "timescales", "gains"):
-            assert key in data["task"]
-        for key in ("lr", "steps", "method", "batch", "dt", "horizon"):
+        kind = data["task"]["kind"]
+        assert ("omega_star" in data["task"]) == (kind == "oscillator")
+        assert ("timescales" in data["task"]) == ("gains" in data["task"]) == (kind == "multiscale")
+        assert ("batch" in data["train"]) == (data["train"]["method"] == "sampled")
+        for key in ("lr", "steps", "method"):
             assert key in data["train"]
         assert data["model"]["n"] > 0 and "sigma" in data["model"]
     elif data["family"] == "closed-loop":
         for key in ("lr", "steps", "optimizer", "clip", "batch", "horizon", "beta", "control_cost_convention"):
             assert key in data["train"]
+        assert ("freqs_x" in data["plant"]) == (data["plant"]["kind"] == "tracking")
         assert data["model"]["n"] > 0 and data["plant"]["kind"] in ("integrator", "tracking")
-    # the printed file runs as a spec file and resolves to the same config
+    elif data["family"] == "task-rnn":
+        flip_flop = data["task"]["kind"] == "flip_flop"
+        assert ("bits" in data["task"]) == flip_flop and ("decision" in data["task"]) != flip_flop
+        assert ("coherences" in data["task"]) == (data["task"]["kind"] in ("accumulate", "context_integrate",
+                                                                          "multisensory"))
+        assert ("rank" in data["model"]) == (data["model"]["kind"] == "low_rank")
     f = tmp_path / "spec.toml"
     f.write_text(result.output)
+    assert resolve_spec(str(f)) == resolve_spec(name)
     again = invoke("config", f)
     assert again.exit_code == 0 and again.output == result.output
+
+
+def test_config_keeps_a_non_default_value_of_a_key_for_another_kind(tmp_path):
+    """A key that does not apply is still printed when it differs from its default (so reading
+    the file back loses nothing)."""
+    result = invoke("config", "integrate-leaky", "--set", "task.omega_star=2.5")
+    assert result.exit_code == 0 and tomllib.loads(result.output)["task"]["omega_star"] == 2.5
+
+
+def test_config_json_schema_describes_the_spec():
+    """`--json-schema`: a JSON schema with every section, descriptions and the applies_when
+    conditions, which validates the printed config's values (types of a few keys checked)."""
+    result = invoke("config", "flip-flop", "--json-schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    defs = schema["$defs"]
+    task = defs["CognitiveTask"]["properties"]
+    assert task["bits"]["applies_when"] == {"kind": ["flip_flop"]} and task["bits"]["minimum"] == 1
+    assert "description" in task["dt"] and task["dt"]["exclusiveMinimum"] == 0
+    assert {"task", "model", "train", "fixed_points", "record", "seeds"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
 
 
 def test_run_writes_everything(tmp_path):

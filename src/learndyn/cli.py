@@ -132,12 +132,21 @@ def list_experiments() -> None:
 def config(
     name: Annotated[str, typer.Argument(help="experiment name or spec .toml file")],
     set_: Annotated[list[str], typer.Option("--set", help="dotted.key=value override")] = [],  # noqa: B006
+    schema: Annotated[bool, typer.Option("--json-schema", help="print the JSON schema of the spec instead "
+                                                               "(for an editor's completion and checking)")] = False,
 ) -> None:
-    """Print the fully resolved config as TOML (save it, edit it, `learndyn run file.toml`)."""
-    from .config import to_toml
+    """Print the resolved config as TOML: the keys that apply to this experiment, each with its
+    description as a comment (save it, edit it, `learndyn run file.toml`)."""
+    import json
+
+    from .config import annotated_toml, json_schema
     from .experiments import resolve_spec
 
-    sys.stdout.write(to_toml(resolve_spec(name, set_)))
+    spec = resolve_spec(name, set_)
+    if schema:
+        sys.stdout.write(json.dumps(json_schema(type(spec)), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(annotated_toml(spec))
 
 
 @app.command("run")

@@ -241,6 +241,91 @@ def to_toml(spec: BaseSpec) -> str:
     return tomli_w.dumps(spec.model_dump(mode="json", exclude_none=True))  # TOML has no null: unset = default
 
 
+IMPORT_PATH = "<import path>"
+"""A value for :func:`applies_when`: the condition holds when the field is an import path
+``'package.module:Object'`` (a user's own task, network or optimiser)."""
+
+
+def applies_when(**conditions: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
+    """``json_schema_extra`` of a field that only applies for some values of other fields.
+
+    ``Field(1.0, json_schema_extra=applies_when(kind=("oscillator",)))``: the field matters only
+    when its section's ``kind`` is ``'oscillator'``. A condition key without a dot names a field of
+    the same section; a dotted key (``'plant.kind'``) is read from the spec's root. The value
+    :data:`IMPORT_PATH` stands for any import path. :func:`annotated_toml` leaves a field out when
+    a condition fails and its value is the default; the conditions are also in the JSON schema
+    (``applies_when``), for editors.
+    """
+    return {"applies_when": {key: list(values) for key, values in conditions.items()}}
+
+
+def _applies(field, section: dict[str, Any], root: dict[str, Any]) -> bool:
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    for key, allowed in extra.get("applies_when", {}).items():
+        node: Any = root if "." in key else section
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        matches = node in allowed or (IMPORT_PATH in allowed and isinstance(node, str) and ":" in node)
+        if not matches:
+            return False
+    return True
+
+
+def _comment(text: str, width: int = 96) -> list[str]:
+    import textwrap
+
+    return [f"# {line}" for line in textwrap.wrap(" ".join(text.split()), width - 2)]
+
+
+def annotated_toml(spec: BaseSpec) -> str:
+    """The spec as TOML for a person: each key with its description as a comment, and only the
+    keys that apply to this experiment (a key declared with :func:`applies_when` whose condition
+    fails is left out when it holds its default — reading the text back gives the same spec)."""
+    data = spec.model_dump(mode="json", exclude_none=True)
+    lines: list[str] = []
+    header = type(spec).__doc__
+    if header:
+        lines += _comment(header.strip().splitlines()[0]) + [""]
+    _annotate(type(spec), spec, data, data, "", lines)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _annotate(model_type: type[BaseModel], model: BaseModel, data: dict[str, Any], root: dict[str, Any],
+              prefix: str, lines: list[str]) -> None:
+    tables = []
+    for name, field in model_type.model_fields.items():
+        if name not in data:
+            continue  # None: TOML has no null, unset means the default
+        value = data[name]
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel) or name == "grid":
+            tables.append((name, field))
+            continue
+        if not _applies(field, data, root) and getattr(model, name) == field.get_default(call_default_factory=True):
+            continue
+        if field.description:
+            lines += _comment(field.description)
+        lines.append(tomli_w.dumps({name: value}).rstrip())
+    for name, field in tables:
+        title = f"{prefix}{name}"
+        lines += ["", f"[{title}]"]
+        doc = (field.annotation.__doc__ or "") if name != "grid" else (field.description or "")
+        if doc and not doc.startswith(("A base class", "Usage docs")):
+            lines[-1:-1] = _comment(doc.strip().splitlines()[0])
+        if name == "grid":
+            for key, values in data[name].items():
+                lines.append(tomli_w.dumps({key: values}).rstrip())
+            continue
+        _annotate(field.annotation, getattr(model, name), data[name], root, f"{title}.", lines)
+
+
+def json_schema(spec_type: type[BaseSpec]) -> dict[str, Any]:
+    """The JSON schema of a spec class (for editors: completion, descriptions, checking)."""
+    schema = spec_type.model_json_schema(mode="validation")
+    schema.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
+    return schema
+
+
 def grid_points(spec: BaseSpec) -> list[dict[str, float]]:
     """All points of ``spec.grid`` in C order (first key slowest); ``[{}]`` without a grid."""
     import itertools

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from learndyn.config import BaseSpec, Record, Strict
+from learndyn.config import applies_when, BaseSpec, Record, Strict
 
 
 class PlantConfig(Strict):
@@ -16,12 +16,18 @@ class PlantConfig(Strict):
     order: int = Field(2, ge=1, le=10, description="k of the k-integrator (2 = double integrator)")
     dt: float = Field(1.0, gt=0, description="plant time step")
     noise: float = Field(0.0, ge=0, description="process-noise scale σ_w (drawn only if > 0)")
-    init_range: float = Field(1.0, gt=0, description="initial states i.i.d. U(-a, a) (integrator)")
-    bound: float = Field(10.0, gt=0, description="state clamp (tracking)")
-    freqs_x: list[float] = Field([0.1, 0.3], description="reference frequencies on x (Hz)")
-    freqs_y: list[float] = Field([0.2, 0.4], description="reference frequencies on y (Hz)")
-    amplitude: float = Field(2.31, gt=0, description="amplitude a of each reference component")
-    ramp: float = Field(1.0, ge=0, description="reference ramp-in time (s)")
+    init_range: float = Field(1.0, gt=0, description="initial states i.i.d. U(-a, a) (integrator)",
+        json_schema_extra=applies_when(kind=("integrator",)))
+    bound: float = Field(10.0, gt=0, description="state clamp (tracking)",
+        json_schema_extra=applies_when(kind=("tracking",)))
+    freqs_x: list[float] = Field([0.1, 0.3], description="reference frequencies on x (Hz)",
+        json_schema_extra=applies_when(kind=("tracking",)))
+    freqs_y: list[float] = Field([0.2, 0.4], description="reference frequencies on y (Hz)",
+        json_schema_extra=applies_when(kind=("tracking",)))
+    amplitude: float = Field(2.31, gt=0, description="amplitude a of each reference component",
+        json_schema_extra=applies_when(kind=("tracking",)))
+    ramp: float = Field(1.0, ge=0, description="reference ramp-in time (s)",
+        json_schema_extra=applies_when(kind=("tracking",)))
 
 
 class ControllerModel(Strict):
@@ -38,7 +44,8 @@ class ControllerModel(Strict):
     out_init: Literal["normal", "uniform"] = "normal"
     out_scale: float = Field(0.01, ge=0, description="readout weights N(0, s²) or U(-s, s)")
     zm_start: float | Literal["random"] = Field(
-        "random", description="rank1: controlled start σ_zm = s (Fig. 3d/e), or 'random'")
+        "random", description="rank1: controlled start σ_zm = s (Fig. 3d/e), or 'random'",
+        json_schema_extra=applies_when(kind=("rank1",)))
 
     @model_validator(mode="after")
     def _alpha(self) -> ControllerModel:
@@ -52,7 +59,8 @@ class ClosedLoopTrain(Strict):
 
     mode: Literal["closed", "closed_vs_open"] = "closed"
     open_input: Literal["white_noise", "teacher_forcing"] = Field(
-        "white_noise", description="open-loop student inputs (§3)")
+        "white_noise", description="open-loop student inputs (§3)",
+        json_schema_extra=applies_when(mode=("closed_vs_open",)))
     method: Literal["sampled", "exact"] = Field(
         "sampled", description="'exact': GD on the expected loss by covariance propagation (linear)")
     optimizer: Literal["sgd", "adam"] = "sgd"

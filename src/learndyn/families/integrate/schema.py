@@ -6,17 +6,21 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from learndyn.config import BaseSpec, Record, Strict
+from learndyn.config import applies_when, BaseSpec, Record, Strict
 
 
 class WhiteNoiseTask(Strict):
     """Target filter of white noise (Bordelon et al. 2025; docs/integrate.md)."""
 
     kind: Literal["leaky", "oscillator", "multiscale"] = "leaky"
-    c_star: float = Field(0.2, gt=0, description="decay rate c⋆ of leaky/oscillator targets")
-    omega_star: float = Field(1.0, ge=0, description="angular frequency ω⋆ of the oscillator")
-    timescales: list[float] = Field([10.0, 2.0], min_length=1, description="T_k (multiscale)")
-    gains: list[float] = Field([1.0, 1.0], min_length=1, description="g_k (multiscale)")
+    c_star: float = Field(0.2, gt=0, description="decay rate c⋆ of leaky/oscillator targets",
+                          json_schema_extra=applies_when(kind=("leaky", "oscillator")))
+    omega_star: float = Field(1.0, ge=0, description="angular frequency ω⋆ of the oscillator",
+                              json_schema_extra=applies_when(kind=("oscillator",)))
+    timescales: list[float] = Field([10.0, 2.0], min_length=1, description="T_k (multiscale)",
+                                     json_schema_extra=applies_when(kind=("multiscale",)))
+    gains: list[float] = Field([1.0, 1.0], min_length=1, description="g_k (multiscale)",
+                                json_schema_extra=applies_when(kind=("multiscale",)))
 
     @field_validator("timescales")
     @classmethod
@@ -68,11 +72,16 @@ class IntegrateTrain(Strict):
     )
     steps: int = Field(4000, ge=1, le=100_000_000)
     params: list[Literal["W", "u", "v"]] = Field(["W", "u", "v"], min_length=1)
-    batch: int = Field(256, ge=2, description="noise realisations per step (sampled)")
-    dt: float = Field(0.05, gt=0, le=1, description="Euler step (sampled)")
-    horizon: float | Literal["auto"] = Field("auto", description="'auto' = 10/c_eff (sampled)")
-    burn: float = Field(0.5, ge=0, lt=1, description="fraction of the horizon not in the loss")
-    mc_groups: int = Field(32, ge=1, description="batch groups for the Monte-Carlo error")
+    batch: int = Field(256, ge=2, description="noise realisations per step (sampled)",
+        json_schema_extra=applies_when(method=("sampled",)))
+    dt: float = Field(0.05, gt=0, le=1, description="Euler step (sampled)",
+        json_schema_extra=applies_when(method=("sampled",)))
+    horizon: float | Literal["auto"] = Field("auto", description="'auto' = 10/c_eff (sampled)",
+        json_schema_extra=applies_when(method=("sampled",)))
+    burn: float = Field(0.5, ge=0, lt=1, description="fraction of the horizon not in the loss",
+        json_schema_extra=applies_when(method=("sampled",)))
+    mc_groups: int = Field(32, ge=1, description="batch groups for the Monte-Carlo error",
+        json_schema_extra=applies_when(method=("sampled",)))
 
     @field_validator("lr", "horizon")
     @classmethod

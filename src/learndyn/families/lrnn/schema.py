@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from learndyn.config import BaseSpec, Record, Strict
+from learndyn.config import applies_when, BaseSpec, Record, Strict
 
 
 _DYN = Literal["constant", "inverse_exponential", "exponential", "dirac"]
@@ -24,9 +24,11 @@ class LRNNTask(Strict):
     kappa: float | list[float] | None = Field(None, description="overwrite s_T (modified tasks, Eq. 10)")
     beta: float | list[float] = Field(1.0, description="s_1 of the dirac task")
     samples: int = Field(400, ge=2, le=1_000_000, description="P, training sequences")
-    target: Literal["sum", "mean", "late", "early"] = Field("sum", description="sensory target")
+    target: Literal["sum", "mean", "late", "early"] = Field("sum", description="sensory target",
+        json_schema_extra=applies_when(kind=("sensory",)))
     test_lengths: list[int] = Field(default_factory=list, description="extrapolation lengths T'")
-    test_samples: int = Field(2000, ge=1, description="fresh sensory trials per test length")
+    test_samples: int = Field(2000, ge=1, description="fresh sensory trials per test length",
+        json_schema_extra=applies_when(kind=("sensory",)))
 
     def per_mode(self, name: str) -> list:
         """``name`` broadcast to one value per mode."""

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from learndyn.config import BaseSpec, Record, Strict
+from learndyn.config import IMPORT_PATH, applies_when, BaseSpec, Record, Strict
 from learndyn.imports import choice_or_import_path
 
 TASKS = ("accumulate", "delay_match", "context_integrate", "multisensory", "flip_flop")
@@ -19,22 +19,35 @@ class CognitiveTask(Strict):
     kind: str = Field("accumulate", description="one of learndyn's tasks, or an import path 'package.module:Class' "
                                                "to your own (docs/extending.md: n_in, n_out, sample(key, batch))")
     options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of your own task class "
-                                                                     "(with dt), e.g. {intervals = [480, 800]}")
+                                                                     "(with dt), e.g. {intervals = [480, 800]}",
+        json_schema_extra=applies_when(kind=(IMPORT_PATH,)))
     dt: float = Field(20.0, gt=0, description="ms per time step")
     batch: int = Field(64, ge=1, le=65536, description="fresh trials per training step")
-    fixation: float = Field(100.0, ge=0, description="fixation period (ms)")
-    stimulus: float = Field(800.0, gt=0, description="stimulus period (ms; sample and test for delay_match)")
-    delay: float = Field(0.0, ge=0, description="delay period (ms)")
-    decision: float = Field(200.0, gt=0, description="decision period (ms)")
-    decision_weight: float = Field(5.0, gt=0, description="loss weight of the decision period (1 before it)")
-    coherences: list[float] = Field([0.1, 0.2, 0.4, 0.8], min_length=1, description="|c| values (signed at random)")
+    fixation: float = Field(100.0, ge=0, description="fixation period (ms)",
+        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+    stimulus: float = Field(800.0, gt=0, description="stimulus period (ms; sample and test for delay_match)",
+        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+    delay: float = Field(0.0, ge=0, description="delay period (ms)",
+        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+    decision: float = Field(200.0, gt=0, description="decision period (ms)",
+        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+    decision_weight: float = Field(5.0, gt=0, description="loss weight of the decision period (1 before it)",
+        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+    coherences: list[float] = Field([0.1, 0.2, 0.4, 0.8], min_length=1, description="|c| values (signed at random)",
+        json_schema_extra=applies_when(kind=("accumulate", "context_integrate", "multisensory")))
     noise: float = Field(1.0, ge=0, description="stimulus noise σ per time step")
-    report: Literal["choice", "sum"] = Field("choice", description="accumulate: sign of c, or running mean")
-    n_stimuli: int = Field(2, ge=2, le=64, description="delay_match: number of stimuli")
-    bits: int = Field(3, ge=1, le=16, description="flip_flop: channels")
-    duration: float = Field(1000.0, gt=0, description="flip_flop: trial length (ms)")
-    pulse_probability: float = Field(0.05, ge=0, le=1, description="flip_flop: pulse probability per step")
-    settle: int = Field(3, ge=0, description="flip_flop: steps after a pulse not scored")
+    report: Literal["choice", "sum"] = Field("choice", description="accumulate: sign of c, or running mean",
+        json_schema_extra=applies_when(kind=("accumulate",)))
+    n_stimuli: int = Field(2, ge=2, le=64, description="delay_match: number of stimuli",
+        json_schema_extra=applies_when(kind=("delay_match",)))
+    bits: int = Field(3, ge=1, le=16, description="flip_flop: channels",
+        json_schema_extra=applies_when(kind=("flip_flop",)))
+    duration: float = Field(1000.0, gt=0, description="flip_flop: trial length (ms)",
+        json_schema_extra=applies_when(kind=("flip_flop",)))
+    pulse_probability: float = Field(0.05, ge=0, le=1, description="flip_flop: pulse probability per step",
+        json_schema_extra=applies_when(kind=("flip_flop",)))
+    settle: int = Field(3, ge=0, description="flip_flop: steps after a pulse not scored",
+        json_schema_extra=applies_when(kind=("flip_flop",)))
 
     @field_validator("kind")
     @classmethod
@@ -58,10 +71,14 @@ class TaskRNNModel(Strict):
     kind: str = Field("leaky", description="'leaky', 'low_rank', 'gru', 'lstm', or an import path "
                                           "'package.module:Class' to your own network (docs/extending.md)")
     n: int = Field(64, ge=1, le=8192, description="units N")
-    activation: Literal["tanh", "relu", "linear"] = Field("tanh", description="φ (leaky, low_rank)")
-    tau: float = Field(100.0, gt=0, description="time constant τ (ms); α = dt/τ ≤ 1")
-    g: float = Field(0.9, ge=0, description="initial recurrent gain (random part of low_rank)")
-    rank: int = Field(1, ge=1, description="rank R of M Nᵀ/N (low_rank)")
+    activation: Literal["tanh", "relu", "linear"] = Field("tanh", description="φ (leaky, low_rank)",
+        json_schema_extra=applies_when(kind=("leaky", "low_rank")))
+    tau: float = Field(100.0, gt=0, description="time constant τ (ms); α = dt/τ ≤ 1",
+        json_schema_extra=applies_when(kind=("leaky", "low_rank")))
+    g: float = Field(0.9, ge=0, description="initial recurrent gain (random part of low_rank)",
+        json_schema_extra=applies_when(kind=("leaky", "low_rank")))
+    rank: int = Field(1, ge=1, description="rank R of M Nᵀ/N (low_rank)",
+        json_schema_extra=applies_when(kind=("low_rank",)))
     recurrent_noise: float = Field(0.05, ge=0, description="σ_rec")
     input_noise: float = Field(0.0, ge=0, description="σ_in")
 
