@@ -4,13 +4,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench bench-startup bench-scale bench-reference compare-reference install clean
+.PHONY: demo test test-slow docs docs-serve check-wheel bench bench-startup bench-scale bench-reference compare-reference install clean
 
 $(STAMP): pyproject.toml examples/bring_your_own/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,docs]"
 	# a user's own package (not part of learndyn), found through its entry point by the tests
 	$(PY) -m pip install -q --no-deps -e examples/bring_your_own
 	@touch $(STAMP)
@@ -26,6 +26,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# the documentation site (site/): every tutorial in docs/tutorials/ is executed; --strict turns a
+# broken link, a missing page or a failing API reference into an error
+docs: $(STAMP)
+	MPLBACKEND=Agg $(VENV)/bin/mkdocs build --strict
+
+docs-serve: $(STAMP)
+	LEARNDYN_DOCS_EXECUTE=false $(VENV)/bin/mkdocs serve
+
+# the wheel and sdist (python -m build), installed in a fresh venv without the repository
+check-wheel: $(STAMP)
+	.ci/check-wheel $(PY)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
@@ -55,4 +67,4 @@ compare-reference: $(STAMP)
 	  $(PY) benchmarks/compare_tracking_reference.py --seeds 8 --epochs 800
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache site

@@ -107,12 +107,31 @@ def run_and_check(name: str, out: Path, *, grid: bool, monkeypatch) -> None:
     assert set(figures) == set(texts), f"{name}: figures saved outside learndyn.plots.save_figure"
     for f in figures:
         assert (out / "figures" / f).stat().st_size > 1_000, f"{name}: {f} is empty"
+    check_report(out, ds, figures)
     if grid:
         dim = next(d for d, k in ds.attrs["grid_keys"].items() if k == key)
         assert ds.sizes[dim] == 2 and summary["grid"][dim] == lr_grid(spec)[1]
         for f, text in texts.items():
             assert plots.names_grid_key(text, dim) or plots.names_grid_key(text, key), \
                 f"{name}: {f} does not name the grid key {key}"
+
+
+def check_report(out: Path, ds, figures: list[str]) -> None:
+    """The report is a page to share: viewport meta, a caption from the family for every figure, a
+    definition for every headline column, the provenance header, every figure embedded."""
+    from learndyn.report import caption_for, column_definition
+
+    family = learndyn.get_family(ds.attrs["family"])
+    page = (out / "report.html").read_text()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    missing = [f for f in figures if caption_for(Path(f).stem, family.figure_captions) is None]
+    assert not missing, f"{ds.attrs['experiment']}: figures without a caption: {missing}"
+    cols, _ = family.headline_rows(ds)
+    undefined = [c for c in cols if column_definition(c, ds, family.column_definitions) is None]
+    assert not undefined, f"{ds.attrs['experiment']}: headline columns without a definition: {undefined}"
+    assert page.count("<figure>") == len(figures) and "not defined by the family" not in page
+    for field in ("command", "date", "wall time", "machine"):
+        assert f"<dt>{field}</dt>" in page
 
 
 def names(half: int) -> list[str]:

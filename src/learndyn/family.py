@@ -166,6 +166,8 @@ class Family(abc.ABC):
 
     Class attributes:
         name: the family's registered name (the ``family`` key of its specs).
+        citation: the work it follows; ``column_definitions``, ``figure_captions``: the report's
+            definitions of the headline columns and captions of the figures.
         spec_type: its spec class, a subclass of :class:`learndyn.config.BaseSpec`.
         experiments: the named experiments it ships (``learndyn list``).
         reserved_dims: dimension names the family uses itself; a grid key whose last component is
@@ -178,6 +180,17 @@ class Family(abc.ABC):
     experiments: ClassVar[tuple[Experiment, ...]] = ()
     reserved_dims: ClassVar[frozenset[str]] = frozenset({"seed", "step"})
     label: ClassVar[str] = ""
+    citation: ClassVar[str] = ""
+    """The work the family follows, as a reader should cite it (the report shows it)."""
+    column_definitions: ClassVar[dict[str, str]] = {}
+    """What each headline column means (the report defines every column it shows; the generic
+    ones — seed, status, step, loss, grid keys — are defined by learndyn)."""
+    figure_captions: ClassVar[dict[str, str]] = {
+        "training": "every recorded per-network variable against the training step: one panel per variable, "
+                    "one line per network, one colour per grid point"}
+    """``{file stem: caption}``: what a figure shows and how to read it. A stem also matches its
+    suffixed variants (``loss`` matches ``loss_open.png``). The report shows figures in this
+    order first (the headline figures), then any others."""
 
     # ------------------------------------------------------------------ required
 

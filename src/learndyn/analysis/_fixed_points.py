@@ -178,11 +178,13 @@ def find_fixed_points(
             (``"discrete"``); close over a constant input to condition on it.
         params: the system's parameters (traced, so one compilation serves many networks).
         x0: ``(p, s)`` initial states, typically sampled from trajectories.
-        opt_steps, lr: Adam stage.
+        opt_steps: Adam steps of the slow-point stage.
+        lr: Adam learning rate.
         fixed_tol: ``q`` below which a point is a fixed point.
         slow_fraction: a point that is not fixed is kept as a slow point when its ``q`` is below
             this fraction of the median speed of the initial states.
-        dedupe_tol, slow_dedupe_tol: relative distance merging fixed / slow points.
+        dedupe_tol: relative distance below which two fixed points are merged.
+        slow_dedupe_tol: the same for slow points.
 
     Returns:
         :class:`FixedPoints`, fixed points first, then slow points, each sorted by ``q``.

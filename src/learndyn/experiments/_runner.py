@@ -189,6 +189,7 @@ def run(
 
 
 def _run(spec, rundir, *, resume, force, progress, warn, finish, optimizer) -> xr.Dataset:
+    started = time.time()
     family = get_family(spec.family)
     phases = list(family.phases(spec))
     if rundir is not None:
@@ -197,7 +198,7 @@ def _run(spec, rundir, *, resume, force, progress, warn, finish, optimizer) -> x
             rundir.prepare(resume=True, force=False)
             stored = rundir.read_dataset()
             _check_same_config(rundir, stored.attrs.get("config_toml"), spec)
-            _finish(family, rundir, stored, draw=finish)
+            _finish(family, rundir, stored, draw=finish, started=started)
             stored.encoding[RUN_DIR] = str(rundir.path)
             return stored
     networks = int(np.prod([len(v) for v in spec.grid.values()], dtype=np.int64)) * spec.seeds
@@ -272,7 +273,7 @@ def _run(spec, rundir, *, resume, force, progress, warn, finish, optimizer) -> x
     if rundir is not None:
         rundir.write_dataset(ds)
         rundir.remove_checkpoint()
-        _finish(family, rundir, ds, draw=finish)
+        _finish(family, rundir, ds, draw=finish, started=started)
         ds.encoding[RUN_DIR] = str(rundir.path)
     return ds
 
@@ -346,8 +347,8 @@ def summary_dict(ds: xr.Dataset) -> dict:
             **s}
 
 
-def _finish(family: Family, rundir: RunDir, ds: xr.Dataset, draw: bool = True) -> None:
-    from ..report import write_report
+def _finish(family: Family, rundir: RunDir, ds: xr.Dataset, draw: bool = True, started: float | None = None) -> None:
+    from ..report import run_provenance, write_report
 
     rundir.write_json("summary.json", summary_dict(ds))
     if not draw:
@@ -356,7 +357,14 @@ def _finish(family: Family, rundir: RunDir, ds: xr.Dataset, draw: bool = True) -
 
     with grid_caption(ds):
         paths = family.figures(ds, rundir.path / "figures")
-    write_report(rundir.path / "report.html", ds, paths, family.headline_rows(ds))
+    write_report(rundir.path / "report.html", ds, paths, family.headline_rows(ds), **report_texts(family),
+                 provenance=run_provenance(started))
+
+
+def report_texts(family: Family) -> dict[str, Any]:
+    """What the report says about a family's runs: its citation, column definitions, captions."""
+    return {"citation": family.citation, "columns": dict(family.column_definitions),
+            "captions": dict(family.figure_captions)}
 
 
 def load_run(path: str | os.PathLike) -> xr.Dataset:

@@ -95,6 +95,7 @@ def sweep(
 
 
 def _sweep(spec, plan, grids, rundir, max_networks, scheduler, workers, device, resume, progress, warn):
+    started = time.time()
     out, manifest_path = rundir.path, rundir.path / MANIFEST
     identity = _identity(spec, grids, max_networks)
     state: dict[str, dict[str, Any]] = {}
@@ -139,7 +140,7 @@ def _sweep(spec, plan, grids, rundir, max_networks, scheduler, workers, device, 
     if todo:
         ref = type(get_family(spec.family)).reference()
         _execute(todo, base, out, device, scheduler, workers, record, ref)
-    ds = _combine(plan, state, out, spec, identity, warn)
+    ds = _combine(plan, state, out, spec, identity, warn, started)
     return ds
 
 
@@ -186,7 +187,7 @@ def _execute(todo: list[Chunk], base: dict, out: Path, device: str, scheduler: s
 
 
 def _combine(plan: Plan, state: dict, out: Path, spec: BaseSpec, identity: dict,
-             warn: Callable[[str], None] | None) -> xr.Dataset:
+             warn: Callable[[str], None] | None, started: float | None = None) -> xr.Dataset:
     datasets = {c.id: open_results(out / "chunks" / c.id / "results.zarr")
                 for c in plan.chunks if state[c.id]["status"] == "done"}
     reserved = {"seed", "step"}
@@ -210,7 +211,7 @@ def _combine(plan: Plan, state: dict, out: Path, spec: BaseSpec, identity: dict,
     rundir = RunDir(out)
     rundir.write_dataset(ds)
     rundir.write_json("summary.json", sweep_summary(ds, warn))
-    _draw(ds, out, warn)
+    _draw(ds, out, warn, started)
     return ds
 
 
@@ -234,10 +235,12 @@ def sweep_summary(ds: xr.Dataset, warn: Callable[[str], None] | None = None) -> 
     return out
 
 
-def _draw(ds: xr.Dataset, out: Path, warn: Callable[[str], None] | None) -> list[Path]:
+def _draw(ds: xr.Dataset, out: Path, warn: Callable[[str], None] | None,
+          started: float | None = None) -> list[Path]:
     from ..plots import grid_caption
     from ..plots._sweep import sweep_overview
-    from ..report import write_report
+    from ..experiments._runner import report_texts
+    from ..report import run_provenance, write_report
 
     figdir = out / "figures"
     figdir.mkdir(exist_ok=True)
@@ -250,7 +253,12 @@ def _draw(ds: xr.Dataset, out: Path, warn: Callable[[str], None] | None) -> list
             if warn:
                 warn(f"the family's figures do not fit this sweep's grid ({type(err).__name__}: {err}); "
                      "drew the sweep overview only")
-    write_report(out / "report.html", ds, paths, table=point_table(ds))
+    texts = report_texts(family_of(ds)) if "family_ref" in ds.attrs or "family" in ds.attrs else {}
+    captions = {"sweep_overview": "the headline variable at the end of training over the first two grid keys, "
+                                  "mean over seeds; hatched cells are points that failed",
+                **texts.get("captions", {})}
+    write_report(out / "report.html", ds, paths, table=point_table(ds), citation=texts.get("citation", ""),
+                 columns=texts.get("columns", {}), captions=captions, provenance=run_provenance(started))
     return paths
 
 

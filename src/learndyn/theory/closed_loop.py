@@ -389,7 +389,9 @@ def effective_gains(pos, vel, u) -> np.ndarray:
     r"""Least-squares gains without intercept, ``u ≈ k1 pos + k2 vel`` (§4.7, reference code).
 
     Args:
-        pos, vel, u: ``(..., samples)`` — e.g. 10 episodes × steps 1…49 flattened.
+        pos: ``(..., samples)`` plant positions — e.g. 10 episodes × steps 1…49 flattened.
+        vel: ``(..., samples)`` plant velocities at the same samples.
+        u: ``(..., samples)`` controls at the same samples.
 
     Returns:
         ``(..., 2)`` gains ``(k1, k2)``.

@@ -112,6 +112,10 @@ class IntervalTimingFamily(learndyn.Family):
         {"seeds": 2, "record": {"points": 20, "writes": 4, "snapshots": 6}}),)
     reserved_dims = frozenset({"seed", "step", "condition", "fp", "unit"})
     label = "interval timing (user example: ready-set-go after Jazayeri & Shadlen 2010, MGU network)"
+    citation = "M. Jazayeri, M. N. Shadlen, Temporal context calibrates interval timing, Nat. Neurosci. 13 (2010)"
+    column_definitions = {"test loss": "masked mean squared error on the fixed test trials",
+                          "accuracy": "share of the set-to-go steps whose output is within 0.1 of the target "
+                                      "ramp"}
 
     def build(self, spec: TimingSpec, *, record_steps=None, phase="main", previous=None) -> TimingBuilt:
         task = task_of(spec)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import learndyn
 
 from . import experiment as _experiment
+from . import report_text as _text
 from . import surrogate as _surrogate
 from .catalog import EXPERIMENTS
 from .schema import ClosedLoopSpec
@@ -18,6 +19,9 @@ class ClosedLoopFamily(learndyn.Family):
 
     name = "closed-loop"
     spec_type = ClosedLoopSpec
+    citation = _text.CITATION
+    column_definitions = _text.COLUMNS
+    figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "closed-loop")
     reserved_dims = frozenset(_experiment._RESERVED)
     label = _experiment.LABEL
@@ -36,6 +40,9 @@ class SurrogateFamily(learndyn.Family):
 
     name = "closed-loop-surrogate"
     spec_type = SurrogateSpec
+    citation = _text.CITATION
+    column_definitions = _text.SURROGATE_COLUMNS
+    figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "closed-loop-surrogate")
     label = _surrogate.LABEL
     build = staticmethod(_surrogate.build)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import learndyn
 
 from . import experiment as _experiment
+from . import report_text as _text
 from .catalog import EXPERIMENTS
 from .schema import DMFTSpec
 
@@ -16,6 +17,9 @@ class DMFTFamily(learndyn.Family):
 
     name = "dmft-random"
     spec_type = DMFTSpec
+    citation = _text.CITATION
+    column_definitions = _text.COLUMNS
+    figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "dmft-random")
     reserved_dims = frozenset(_experiment._RESERVED)
     label = _experiment.LABEL

@@ -8,6 +8,7 @@ import learndyn
 
 from . import energy as _energy
 from . import experiment as _experiment
+from . import report_text as _text
 from .catalog import EXPERIMENTS
 from .schema import EnergySpec
 from .schema import GrokkingSpec
@@ -18,6 +19,9 @@ class GrokkingFamily(learndyn.Family):
 
     name = "grokking"
     spec_type = GrokkingSpec
+    citation = _text.CITATION
+    column_definitions = _text.COLUMNS
+    figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "grokking")
     reserved_dims = frozenset(_experiment._RESERVED)
     label = _experiment.LABEL
@@ -34,6 +38,9 @@ class EnergyFamily(learndyn.Family):
 
     name = "grokking-energy"
     spec_type = EnergySpec
+    citation = _text.CITATION
+    column_definitions = _text.COLUMNS
+    figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "grokking-energy")
     build = staticmethod(_energy.build)
     to_dataset = staticmethod(_energy.to_dataset)

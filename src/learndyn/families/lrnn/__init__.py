@@ -7,6 +7,7 @@ from __future__ import annotations
 import learndyn
 
 from . import experiment as _experiment
+from . import report_text as _text
 from .catalog import EXPERIMENTS
 from .schema import LRNNSpec
 
@@ -16,6 +17,9 @@ class LRNNFamily(learndyn.Family):
 
     name = "lrnn"
     spec_type = LRNNSpec
+    citation = _text.CITATION
+    column_definitions = _text.COLUMNS
+    figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "lrnn")
     reserved_dims = frozenset(_experiment._RESERVED)
     label = _experiment.LABEL
