@@ -24,6 +24,7 @@ demo: $(STAMP)
 	@echo "report:  $(CURDIR)/runs/integrate-leaky/report.html"
 
 test: $(STAMP)
+	.ci/install-chromium
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -n 2 --dist loadfile
 

@@ -9,7 +9,7 @@ def acquisition_epochs(probe: np.ndarray, steps: np.ndarray, threshold: float = 
     """First recorded epoch where the centred moving average of a probe loss is < ``threshold``.
 
     The average runs over the records within ``±window//2`` epochs (the reference reading: a
-    centred 51-epoch moving average, science §5.6), so it also works on sparse records.
+    centred 51-epoch moving average, docs/closed_loop.md), so it also works on sparse records.
     """
     half = window // 2
     steps = np.asarray(steps)

@@ -151,7 +151,7 @@ def trainable_mask(spec: ClosedLoopSpec, params, phase: str = "closed"):
 
     ``train.train_input``: ``true`` trains the input weights in every phase, ``"open"`` only in
     the open-loop student (the reference's tracking run: its closed-loop net keeps W_in fixed,
-    its student trains it, science §6.2.6)."""
+    its student trains it, docs/closed_loop.md)."""
     ti = spec.train.train_input is True or (spec.train.train_input == "open" and phase == "open")
     if isinstance(params, Rank1Controller):
         return Rank1Controller(m=ti, z=True, u=True, v=True, j=False)
@@ -253,7 +253,7 @@ def build(spec: ClosedLoopSpec, *, record_steps=None, phase: str = "closed", pre
     warnings: list[str] = []
     if tr.control_cost_convention == "reference" and tr.batch != 100 and tr.beta > 0:
         warnings.append(f"train.control_cost_convention='reference' with train.batch={tr.batch}: the control "
-                        "cost is summed over the batch, so its weight is batch/100 × β (science §3.2)")
+                        "cost is summed over the batch, so its weight is batch/100 × β (docs/closed_loop.md)")
     if phase == "pretrain":
         base = spec.model_copy(update={"grid": {}})
         points, specs = [{}], [base]
@@ -411,7 +411,7 @@ def _make_observer(built: Built, loss):
 # ----------------------------------------------------------------------------- dataset
 
 _VAR_ATTRS = {
-    "test_loss": "closed-loop test metric on a fixed batch (science §3.2)",
+    "test_loss": "closed-loop test metric on a fixed batch (docs/closed_loop.md)",
     "train_loss": "training objective on the step's batch",
     "exact_loss": "exact expected training loss (covariance propagation, §4.9)",
     "gains": "effective gains (k1, k2), least squares without intercept (§4.7)",

@@ -68,7 +68,7 @@ class IntegrateTrain(Strict):
     method: Literal["exact", "sampled"] = "exact"
     optimizer: Literal["sgd"] = "sgd"
     lr: float | Literal["auto"] = Field(
-        "auto", description="learning rate; 'auto' = 3 c_eff³ (bulk-aware, science §3.10)"
+        "auto", description="learning rate; 'auto' = 3 c_eff³ (bulk-aware, docs/integrate.md)"
     )
     steps: int = Field(4000, ge=1, le=100_000_000)
     params: list[Literal["W", "u", "v"]] = Field(["W", "u", "v"], min_length=1)
