@@ -26,7 +26,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	.ci/install-chromium
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist worksteal
 
 # the documentation site (site/): every tutorial in docs/tutorials/ is executed; --strict turns a
 # broken link, a missing page or a failing API reference into an error
