@@ -19,7 +19,7 @@ _LAZY = {
     **{name: ".experiments" for name in ("default_spec", "all_experiments", "all_families", "get_family",
                                          "load_run", "register_experiment", "register_family",
                                          "resolve_spec")},
-    **{name: ".family" for name in ("Built", "Experiment", "Family", "grid_labels", "isolated",
+    **{name: ".family" for name in ("Built", "Experiment", "Family", "grid_labels", "implemented_in", "isolated",
                                     "IsolatedFailure", "network_rows", "per_network", "stack_networks")},
     "float64": ".numerics",
 }
@@ -43,8 +43,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         register_family, resolve_spec,
     )
     from .family import (  # noqa: F401
-        Built, Experiment, Family, IsolatedFailure, grid_labels, isolated, network_rows, per_network,
-        stack_networks,
+        Built, Experiment, Family, IsolatedFailure, grid_labels, implemented_in, isolated, network_rows,
+        per_network, stack_networks,
     )
     from .numerics import float64  # noqa: F401
 

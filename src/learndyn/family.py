@@ -30,18 +30,20 @@ recorded steps. Everything else has a default.
 from __future__ import annotations
 
 import abc
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-import xarray as xr
 
 from .config import BaseSpec, grid_dims
 from .errors import first_line
-from .training import Problem
+
+if TYPE_CHECKING:  # JAX and xarray are imported where they are used: `learndyn list` needs neither
+    import xarray as xr
+
+    from .training import Problem
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,47 @@ class Built:
                 **{d: np.asarray(v, float) for d, v in self.grid_values.items()}}
 
 
+class implemented_in:
+    """A family method defined as a function in another module, imported on its first call, so
+    that listing and validating experiments does not import the family's numerics (JAX, xarray)::
+
+        class MyFamily(learndyn.Family):
+            build = learndyn.implemented_in(".experiment:build")   # relative to the family's package
+            figures = learndyn.implemented_in("my_pkg.plots:figures")
+
+    The function is called like a ``staticmethod`` (without ``self``).
+    """
+
+    def __init__(self, target: str):
+        self.target = target
+        self.name: str | None = None
+        self.owner: type | None = None
+        self.function: Any = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.owner = name, owner
+
+    def resolve(self) -> Any:
+        """Import and return the function (once)."""
+        if self.function is None:
+            module, _, attr = self.target.partition(":")
+            package = None
+            if module.startswith("."):
+                package = self.owner.__module__
+                if not hasattr(importlib.import_module(package), "__path__"):  # a module, not a package
+                    package = package.rpartition(".")[0]
+            self.function = getattr(importlib.import_module(module, package), attr)
+        return self.function
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self.resolve()(*args, **kwargs)
+
+        call.__name__ = self.name or "call"
+        call.__doc__ = f"Defined in {self.target} (imported on first use)."
+        return call
+
+
 class IsolatedFailure(UserWarning):
     """A theory or analysis step that failed for some networks or grid points, whose values are
     NaN in the results (the run and the other values are kept). The runner passes its message
@@ -121,6 +164,9 @@ def label_networks(
 
 def stack_networks(xs: list):
     """Stack per-network pytrees (arrays, NumPy arrays or scalars) along a new leading ``net`` axis."""
+    import jax
+    import jax.numpy as jnp
+
     return jax.tree.map(lambda *a: jnp.stack([jnp.asarray(x) for x in a]), *xs)
 
 
@@ -213,10 +259,14 @@ class Family(abc.ABC):
 
     def theory_dataset(self, spec: BaseSpec, phases: list, sim: xr.Dataset) -> xr.Dataset:
         """The reduced theory on the simulation's coordinates (default: none)."""
+        import xarray as xr
+
         return xr.Dataset()
 
     def analysis_dataset(self, spec: BaseSpec, phases: list, sim: xr.Dataset) -> xr.Dataset:
         """Post-training analysis run once at the end (default: none)."""
+        import xarray as xr
+
         return xr.Dataset()
 
     def recurrent_weights(self, built: Built, params) -> np.ndarray | None:
@@ -231,6 +281,8 @@ class Family(abc.ABC):
     def summarize(self, ds: xr.Dataset) -> dict[str, Any]:
         """``{"status", "metrics", "theory"}`` of ``summary.json``. Default: per-network status and
         the last recorded value of every ``(*grid, seed, step)`` variable."""
+        import xarray as xr
+
         status = per_network(ds, xr.where(ds["diverged"], "diverged", "ok"))
         metrics = {}
         if ds.sizes.get("step", 0):

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import learndyn
 
-from . import experiment as _experiment
 from . import report_text as _text
-from . import surrogate as _surrogate
 from .catalog import EXPERIMENTS
 from .schema import ClosedLoopSpec
 from .schema import SurrogateSpec
@@ -23,16 +21,16 @@ class ClosedLoopFamily(learndyn.Family):
     column_definitions = _text.COLUMNS
     figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "closed-loop")
-    reserved_dims = frozenset(_experiment._RESERVED)
-    label = _experiment.LABEL
-    build = staticmethod(_experiment.build)
-    to_dataset = staticmethod(_experiment.to_dataset)
-    phases = staticmethod(_experiment.phases)
-    theory_dataset = staticmethod(_experiment.theory_dataset)
-    recurrent_weights = staticmethod(_experiment.recurrent_weights)
-    summarize = staticmethod(_experiment.summarize)
-    headline_rows = staticmethod(_experiment.headline_rows)
-    figures = staticmethod(_experiment.figures)
+    reserved_dims = frozenset(_text.RESERVED)
+    label = _text.LABEL
+    build = learndyn.implemented_in(".experiment:build")
+    to_dataset = learndyn.implemented_in(".experiment:to_dataset")
+    phases = learndyn.implemented_in(".experiment:phases")
+    theory_dataset = learndyn.implemented_in(".experiment:theory_dataset")
+    recurrent_weights = learndyn.implemented_in(".experiment:recurrent_weights")
+    summarize = learndyn.implemented_in(".experiment:summarize")
+    headline_rows = learndyn.implemented_in(".experiment:headline_rows")
+    figures = learndyn.implemented_in(".experiment:figures")
 
 
 class SurrogateFamily(learndyn.Family):
@@ -44,10 +42,10 @@ class SurrogateFamily(learndyn.Family):
     column_definitions = _text.SURROGATE_COLUMNS
     figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "closed-loop-surrogate")
-    label = _surrogate.LABEL
-    build = staticmethod(_surrogate.build)
-    to_dataset = staticmethod(_surrogate.to_dataset)
-    theory_dataset = staticmethod(_surrogate.theory_dataset)
-    summarize = staticmethod(_surrogate.summarize)
-    headline_rows = staticmethod(_surrogate.headline_rows)
-    figures = staticmethod(_surrogate.figures)
+    label = _text.SURROGATE_LABEL
+    build = learndyn.implemented_in(".surrogate:build")
+    to_dataset = learndyn.implemented_in(".surrogate:to_dataset")
+    theory_dataset = learndyn.implemented_in(".surrogate:theory_dataset")
+    summarize = learndyn.implemented_in(".surrogate:summarize")
+    headline_rows = learndyn.implemented_in(".surrogate:headline_rows")
+    figures = learndyn.implemented_in(".surrogate:figures")

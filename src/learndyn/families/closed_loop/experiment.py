@@ -70,10 +70,10 @@ from learndyn.training.closed_loop import (
 )
 
 from .schema import ClosedLoopSpec
+from .report_text import LABEL
+from .report_text import RESERVED as _RESERVED
 
 
-LABEL = "Ger & Barak (arXiv 2505.13567), learndyn re-implementation"
-_RESERVED = {"seed", "step", "loop", "eig", "ov", "probe", "gain", "unit", "s_zm_scan", "lr"}
 TEST_SEED = 20250513  # fixed test batch, the same for every network of every run
 
 

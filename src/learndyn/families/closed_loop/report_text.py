@@ -41,3 +41,7 @@ SURROGATE_COLUMNS = {
     "final dominant root": "the root of largest modulus at the end",
     "|λ|": "its modulus",
 }
+
+LABEL = "Ger & Barak (arXiv 2505.13567), learndyn re-implementation"
+RESERVED = {"seed", "step", "loop", "eig", "ov", "probe", "gain", "unit", "s_zm_scan", "lr"}
+SURROGATE_LABEL = "surrogate L_α of Ger & Barak (arXiv 2505.13567), §4.5"

@@ -25,9 +25,9 @@ from learndyn.theory import closed_loop as theory
 from learndyn.training import Problem, gradient_engine, recorded_steps
 
 from .schema import SurrogateSpec
+from .report_text import SURROGATE_LABEL as LABEL
 
 
-LABEL = "surrogate L_α of Ger & Barak (arXiv 2505.13567), §4.5"
 
 
 Built = learndyn.Built

@@ -28,10 +28,10 @@ from learndyn.training import EngineOutput, Problem, TrainState
 from learndyn.family import grid_labels, network_rows, per_network
 
 from .schema import DMFTSpec
+from .report_text import LABEL
+from .report_text import RESERVED as _RESERVED
 
 
-LABEL = "random rate network vs DMFT (Sompolinsky, Crisanti & Sommers 1988)"
-_RESERVED = {"seed", "step", "lag", "tau", "unit", "time"}
 
 
 @dataclass

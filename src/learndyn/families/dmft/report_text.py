@@ -18,3 +18,6 @@ CAPTIONS = {
                        "(black) for each g; silent below g = 1, chaotic above.",
     "kappa": "The latent κ of every network over time against the mean-field fixed points ±κ*.",
 }
+
+LABEL = "random rate network vs DMFT (Sompolinsky, Crisanti & Sommers 1988)"
+RESERVED = {"seed", "step", "lag", "tau", "unit", "time"}

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import learndyn
 
-from . import energy as _energy
-from . import experiment as _experiment
 from . import report_text as _text
 from .catalog import EXPERIMENTS
 from .schema import EnergySpec
@@ -23,14 +21,14 @@ class GrokkingFamily(learndyn.Family):
     column_definitions = _text.COLUMNS
     figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "grokking")
-    reserved_dims = frozenset(_experiment._RESERVED)
-    label = _experiment.LABEL
-    build = staticmethod(_experiment.build)
-    to_dataset = staticmethod(_experiment.to_dataset)
-    theory_dataset = staticmethod(_experiment.theory_dataset)
-    summarize = staticmethod(_experiment.summarize)
-    headline_rows = staticmethod(_experiment.headline_rows)
-    figures = staticmethod(_experiment.figures)
+    reserved_dims = frozenset(_text.RESERVED)
+    label = _text.LABEL
+    build = learndyn.implemented_in(".experiment:build")
+    to_dataset = learndyn.implemented_in(".experiment:to_dataset")
+    theory_dataset = learndyn.implemented_in(".experiment:theory_dataset")
+    summarize = learndyn.implemented_in(".experiment:summarize")
+    headline_rows = learndyn.implemented_in(".experiment:headline_rows")
+    figures = learndyn.implemented_in(".experiment:figures")
 
 
 class EnergyFamily(learndyn.Family):
@@ -42,9 +40,9 @@ class EnergyFamily(learndyn.Family):
     column_definitions = _text.COLUMNS
     figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "grokking-energy")
-    build = staticmethod(_energy.build)
-    to_dataset = staticmethod(_energy.to_dataset)
-    theory_dataset = staticmethod(_energy.theory_dataset)
-    summarize = staticmethod(_energy.summarize)
-    headline_rows = staticmethod(_energy.headline_rows)
-    figures = staticmethod(_energy.figures)
+    build = learndyn.implemented_in(".energy:build")
+    to_dataset = learndyn.implemented_in(".energy:to_dataset")
+    theory_dataset = learndyn.implemented_in(".energy:theory_dataset")
+    summarize = learndyn.implemented_in(".energy:summarize")
+    headline_rows = learndyn.implemented_in(".energy:headline_rows")
+    figures = learndyn.implemented_in(".energy:figures")

@@ -29,9 +29,9 @@ from learndyn.training import Problem, TrainState, gradient_engine, recorded_ste
 
 from .experiment import LABEL, frequency_projectors
 from .schema import EnergySpec
+from .report_text import ENERGY_RESERVED as _RESERVED
 
 
-_RESERVED = {"seed", "step", "unit_entry"}
 
 
 class TableData(eqx.Module):

@@ -33,10 +33,10 @@ from learndyn.training import Problem, TrainState, gradient_engine, recorded_ste
 from learndyn.family import grid_labels, network_rows, per_network, stack_networks
 
 from .schema import GrokkingSpec
+from .report_text import LABEL
+from .report_text import RESERVED as _RESERVED
 
 
-LABEL = "Tian, arXiv 2509.21519 (Li2), reference code yuandong-tian/understanding"
-_RESERVED = {"seed", "step"}
 _OPTIMIZER = {"adam": "adam_l2", "adamw": "adamw", "sgd": "sgd_momentum_l2", "muon": "muon"}
 
 

@@ -28,3 +28,7 @@ CAPTIONS = {
     "energy": "The energy E(w) over projected-ascent steps for every start, with the maxima M/4 and M/2, and a "
               "histogram of the final values.",
 }
+
+ENERGY_RESERVED = {"seed", "step", "unit_entry"}
+LABEL = "Tian, arXiv 2509.21519 (Li2), reference code yuandong-tian/understanding"
+RESERVED = {"seed", "step"}

@@ -54,9 +54,10 @@ from learndyn.training import (
 
 from .schema import IntegrateSpec
 from .theory_gap import kernel_theory_gap
+from .report_text import LABEL
+from .report_text import RESERVED as _RESERVED
 
 
-LABEL = "reconstruction of Bordelon et al. (arXiv 2503.18754)"
 
 
 class NetworkData(eqx.Module):
@@ -78,7 +79,6 @@ class Built(learndyn.Built):
     unstable_init: np.ndarray  # (net,) bool
 
 
-_RESERVED = {"seed", "step", "eig", "eig_index", "mode", "sv", "tau", "lr", "horizon", "neuron2", "tau_theory"}
 
 
 def build(spec: IntegrateSpec, *, record_steps: list[int] | None = None, phase: str = "main",

@@ -26,3 +26,6 @@ CAPTIONS = {
     "residues": "Residue ρ of the learned mode(s) against τ (ρ_k = (v·r_k)(l_k·u), so the mode's share of the "
                 "impulse response); the sum of residues equals u·v.",
 }
+
+LABEL = "reconstruction of Bordelon et al. (arXiv 2503.18754)"
+RESERVED = {"seed", "step", "eig", "eig_index", "mode", "sv", "tau", "lr", "horizon", "neuron2", "tau_theory"}

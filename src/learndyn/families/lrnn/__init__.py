@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import learndyn
 
-from . import experiment as _experiment
 from . import report_text as _text
 from .catalog import EXPERIMENTS
 from .schema import LRNNSpec
@@ -21,12 +20,12 @@ class LRNNFamily(learndyn.Family):
     column_definitions = _text.COLUMNS
     figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "lrnn")
-    reserved_dims = frozenset(_experiment._RESERVED)
-    label = _experiment.LABEL
-    build = staticmethod(_experiment.build)
-    to_dataset = staticmethod(_experiment.to_dataset)
-    theory_dataset = staticmethod(_experiment.theory_dataset)
-    recurrent_weights = staticmethod(_experiment.recurrent_weights)
-    summarize = staticmethod(_experiment.summarize)
-    headline_rows = staticmethod(_experiment.headline_rows)
-    figures = staticmethod(_experiment.figures)
+    reserved_dims = frozenset(_text.RESERVED)
+    label = _text.LABEL
+    build = learndyn.implemented_in(".experiment:build")
+    to_dataset = learndyn.implemented_in(".experiment:to_dataset")
+    theory_dataset = learndyn.implemented_in(".experiment:theory_dataset")
+    recurrent_weights = learndyn.implemented_in(".experiment:recurrent_weights")
+    summarize = learndyn.implemented_in(".experiment:summarize")
+    headline_rows = learndyn.implemented_in(".experiment:headline_rows")
+    figures = learndyn.implemented_in(".experiment:figures")

@@ -41,10 +41,10 @@ from learndyn.training import EngineOutput, Problem, TrainState, gradient_engine
 from learndyn.family import grid_labels, network_rows, per_network, stack_networks
 
 from .schema import LRNNSpec
+from .report_text import LABEL
+from .report_text import RESERVED as _RESERVED
 
 
-LABEL = "Proca, Dominé, Shanahan & Mediano, ICML 2025 (PMLR 267:49860)"
-_RESERVED = {"seed", "step", "mode", "sv", "length", "crit_T", "beta_theory", "lr"}
 
 
 class NetworkData(eqx.Module):

@@ -27,3 +27,6 @@ CAPTIONS = {
                      "T extrapolate, exponential ones do not.",
     "singular_values": "Singular values of W_h and W_y W_x over training, with the values of a zero-loss solution.",
 }
+
+LABEL = "Proca, Dominé, Shanahan & Mediano, ICML 2025 (PMLR 267:49860)"
+RESERVED = {"seed", "step", "mode", "sv", "length", "crit_T", "beta_theory", "lr"}

@@ -37,10 +37,10 @@ from learndyn.tasks import Batch, accumulate_ideal_accuracy, make_batch, task_ac
 from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
 
 from .schema import NETWORKS, TASKS, TaskRNNSpec
+from .report_text import LABEL
+from .report_text import RESERVED as _RESERVED
 
 
-LABEL = "task-trained RNN (learndyn; tasks after neurogym, Mante et al. 2013, Sussillo & Barak 2013)"
-_RESERVED = {"seed", "step", "trial", "time", "unit", "pc", "condition", "fp", "channel", "out"}
 _N_TRIALS_KEPT = 24
 
 

@@ -22,3 +22,6 @@ CAPTIONS = {
                       "stable) and trajectories.",
     "trials": "Three test trials of the first network: inputs (top), target and output (bottom).",
 }
+
+LABEL = "task-trained RNN (learndyn; tasks after neurogym, Mante et al. 2013, Sussillo & Barak 2013)"
+RESERVED = {"seed", "step", "trial", "time", "unit", "pc", "condition", "fp", "channel", "out"}
