@@ -10,8 +10,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ._lazy import lazy_names
 
 # The public names, imported on first use (PEP 562): `import learndyn` — and so `learndyn --help` —
 # does not pay for JAX until something needs it.
@@ -25,16 +26,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'learndyn' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly

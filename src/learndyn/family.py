@@ -85,6 +85,13 @@ class Built:
                 **{d: np.asarray(v, float) for d, v in self.grid_values.items()}}
 
 
+_MISSING = object()
+
+HOOKS = ("build", "to_dataset", "phases", "theory_dataset", "analysis_dataset", "recurrent_weights",
+         "fixed_point_dataset", "summarize", "headline_rows", "notes", "figures")
+"""The methods a family may implement (``build`` and ``to_dataset`` are required)."""
+
+
 class implemented_in:
     """A family method defined as a function in another module, imported on its first call, so
     that listing and validating experiments does not import the family's numerics (JAX, xarray)::
@@ -96,8 +103,8 @@ class implemented_in:
     The function is called like a ``staticmethod`` (without ``self``).
     """
 
-    def __init__(self, target: str):
-        self.target = target
+    def __init__(self, target: str, *, optional: bool = False):
+        self.target, self.optional = target, optional
         self.name: str | None = None
         self.owner: type | None = None
         self.function: Any = None
@@ -114,12 +121,19 @@ class implemented_in:
                 package = self.owner.__module__
                 if not hasattr(importlib.import_module(package), "__path__"):  # a module, not a package
                     package = package.rpartition(".")[0]
-            self.function = getattr(importlib.import_module(module, package), attr)
+            found = getattr(importlib.import_module(module, package), attr, None)
+            if found is None and not self.optional:
+                raise AttributeError(f"{self.target}: the module has no {attr!r}")
+            self.function = found if found is not None else _MISSING
         return self.function
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
-            return self.resolve()(*args, **kwargs)
+            function = self.resolve()
+            if function is _MISSING:  # optional: the next class's own method (the default hook)
+                holder = next(c for c in (owner or type(instance)).__mro__ if c.__dict__.get(self.name) is self)
+                return getattr(super(holder, instance), self.name)(*args, **kwargs)
+            return function(*args, **kwargs)
 
         call.__name__ = self.name or "call"
         call.__doc__ = f"Defined in {self.target} (imported on first use)."
@@ -221,6 +235,19 @@ class Family(abc.ABC):
         label: one line saying what the family computes and from which work (stored in results).
     """
 
+    def __init_subclass__(cls, implementation: str | None = None, **kwargs: Any) -> None:
+        """``class MyFamily(learndyn.Family, implementation=".experiment")``: every hook of
+        :data:`HOOKS` that the class body does not define is the module's function of the same
+        name, imported on first call (the base class's default where the module has none)."""
+        super().__init_subclass__(**kwargs)
+        if implementation is None:
+            return
+        for hook in HOOKS:
+            if hook not in cls.__dict__:
+                deferred = implemented_in(f"{implementation}:{hook}", optional=True)
+                deferred.__set_name__(cls, hook)
+                setattr(cls, hook, deferred)
+
     name: ClassVar[str]
     spec_type: ClassVar[type[BaseSpec]]
     experiments: ClassVar[tuple[Experiment, ...]] = ()
@@ -315,6 +342,19 @@ class Family(abc.ABC):
             return []
         return [save_figure(metric_curves(ds, names, title=ds.attrs.get("experiment", "")),
                             Path(outdir) / "training.png")]
+
+    @classmethod
+    def implements(cls, hook: str) -> bool:
+        """Whether this family provides its own ``hook`` (not :class:`Family`'s default)."""
+        for klass in cls.__mro__:
+            if hook in klass.__dict__:
+                if klass is Family:
+                    return False
+                value = klass.__dict__[hook]
+                if isinstance(value, implemented_in) and value.resolve() is _MISSING:
+                    continue  # an optional module hook the module does not define
+                return True
+        return False
 
     # ------------------------------------------------------------------ where it is found again
 

@@ -29,7 +29,6 @@ import xarray as xr
 from ..analysis import bulk_radius, count_outliers, learned_rank, outlier_tracks, sort_eigenvalues, weight_trajectory
 from ..errors import OutputError, UserError, did_you_mean
 from ..results import json_value, write_zarr
-from ..family import Family
 from ..numerics import float64
 from ._registry import family_of
 from ._runner import load_run
@@ -115,7 +114,7 @@ def _analyze(path, what):
     ds = load_run(path)
     family = family_of(ds)
     wvars = _weight_vars(ds)
-    can_fp = type(family).fixed_point_dataset is not Family.fixed_point_dataset
+    can_fp = family.implements("fixed_point_dataset")
     for w in what or []:
         if w not in ANALYSES:
             raise UserError(f"--what: '{w}' is not one of {list(ANALYSES)}" + did_you_mean(w, ANALYSES))

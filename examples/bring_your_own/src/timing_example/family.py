@@ -6,8 +6,9 @@ steps within 0.1 of the ramp. learndyn supplies the rest: one compiled program f
 resumable result store, Dask sweeps, weight snapshots for ``learndyn analyze`` (spectra, PCA of
 the learning trajectory), and the fixed-point search of ``analyze --what fixed-points``.
 
-The class only declares: its numerics live in ``engine.py`` and are imported on first use
-(``learndyn.implemented_in``), so ``learndyn list`` stays fast with this package installed.
+The class only declares: its methods are the functions of ``engine.py`` with the same names,
+imported on first use (``implementation=".engine"``), so ``learndyn list`` stays fast with this
+package installed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import learndyn
 from .spec import LABEL, RESERVED, TimingSpec
 
 
-class IntervalTimingFamily(learndyn.Family):
+class IntervalTimingFamily(learndyn.Family, implementation=".engine"):
     """Ready-set-go interval timing (Jazayeri & Shadlen 2010) learned by MGU networks."""
 
     name = "interval-timing"
@@ -32,9 +33,3 @@ class IntervalTimingFamily(learndyn.Family):
     column_definitions = {"test loss": "masked mean squared error on the fixed test trials",
                           "accuracy": "share of the set-to-go steps whose output is within 0.1 of the target "
                                       "ramp"}
-    build = learndyn.implemented_in(".engine:build")
-    to_dataset = learndyn.implemented_in(".engine:to_dataset")
-    analysis_dataset = learndyn.implemented_in(".engine:analysis_dataset")
-    recurrent_weights = learndyn.implemented_in(".engine:recurrent_weights")
-    fixed_point_dataset = learndyn.implemented_in(".engine:fixed_point_dataset")
-    headline_rows = learndyn.implemented_in(".engine:headline_rows")

@@ -11,7 +11,7 @@ from .catalog import EXPERIMENTS
 from .schema import DMFTSpec
 
 
-class DMFTFamily(learndyn.Family):
+class DMFTFamily(learndyn.Family, implementation=".experiment"):
     """Random rate networks against dynamical mean-field theory, and rank one + random bulk against its mean field."""
 
     name = "dmft-random"
@@ -22,9 +22,3 @@ class DMFTFamily(learndyn.Family):
     experiments = tuple(e for e in EXPERIMENTS if e.family == "dmft-random")
     reserved_dims = frozenset(_text.RESERVED)
     label = _text.LABEL
-    build = learndyn.implemented_in(".experiment:build")
-    to_dataset = learndyn.implemented_in(".experiment:to_dataset")
-    theory_dataset = learndyn.implemented_in(".experiment:theory_dataset")
-    summarize = learndyn.implemented_in(".experiment:summarize")
-    headline_rows = learndyn.implemented_in(".experiment:headline_rows")
-    figures = learndyn.implemented_in(".experiment:figures")

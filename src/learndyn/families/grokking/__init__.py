@@ -12,7 +12,7 @@ from .schema import EnergySpec
 from .schema import GrokkingSpec
 
 
-class GrokkingFamily(learndyn.Family):
+class GrokkingFamily(learndyn.Family, implementation=".experiment"):
     """Grokking of two-layer networks on group arithmetic (Tian, arXiv 2509.21519): Li2 stages, Fourier features, data-size boundary."""
 
     name = "grokking"
@@ -23,15 +23,9 @@ class GrokkingFamily(learndyn.Family):
     experiments = tuple(e for e in EXPERIMENTS if e.family == "grokking")
     reserved_dims = frozenset(_text.RESERVED)
     label = _text.LABEL
-    build = learndyn.implemented_in(".experiment:build")
-    to_dataset = learndyn.implemented_in(".experiment:to_dataset")
-    theory_dataset = learndyn.implemented_in(".experiment:theory_dataset")
-    summarize = learndyn.implemented_in(".experiment:summarize")
-    headline_rows = learndyn.implemented_in(".experiment:headline_rows")
-    figures = learndyn.implemented_in(".experiment:figures")
 
 
-class EnergyFamily(learndyn.Family):
+class EnergyFamily(learndyn.Family, implementation=".energy"):
     """Projected ascent on the Li2 energy E(w) (Tian, arXiv 2509.21519, Theorem 2)."""
 
     name = "grokking-energy"
@@ -40,9 +34,3 @@ class EnergyFamily(learndyn.Family):
     column_definitions = _text.COLUMNS
     figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "grokking-energy")
-    build = learndyn.implemented_in(".energy:build")
-    to_dataset = learndyn.implemented_in(".energy:to_dataset")
-    theory_dataset = learndyn.implemented_in(".energy:theory_dataset")
-    summarize = learndyn.implemented_in(".energy:summarize")
-    headline_rows = learndyn.implemented_in(".energy:headline_rows")
-    figures = learndyn.implemented_in(".energy:figures")

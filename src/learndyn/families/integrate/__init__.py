@@ -11,7 +11,7 @@ from .catalog import EXPERIMENTS
 from .schema import IntegrateSpec
 
 
-class IntegrateFamily(learndyn.Family):
+class IntegrateFamily(learndyn.Family, implementation=".experiment"):
     """Learning to integrate white noise: a linear RNN, its exact and sampled gradient engines, the single-mode and large-N kernel theories (Bordelon, Cotler, Pehlevan & Zavatone-Veth, arXiv 2503.18754; reconstruction)."""
 
     name = "integrate"
@@ -22,11 +22,3 @@ class IntegrateFamily(learndyn.Family):
     experiments = tuple(e for e in EXPERIMENTS if e.family == "integrate")
     reserved_dims = frozenset(_text.RESERVED)
     label = _text.LABEL
-    build = learndyn.implemented_in(".experiment:build")
-    to_dataset = learndyn.implemented_in(".experiment:to_dataset")
-    theory_dataset = learndyn.implemented_in(".experiment:theory_dataset")
-    recurrent_weights = learndyn.implemented_in(".experiment:recurrent_weights")
-    summarize = learndyn.implemented_in(".experiment:summarize")
-    headline_rows = learndyn.implemented_in(".experiment:headline_rows")
-    notes = learndyn.implemented_in(".experiment:notes")
-    figures = learndyn.implemented_in(".experiment:figures")

@@ -11,7 +11,7 @@ from .catalog import EXPERIMENTS
 from .schema import LRNNSpec
 
 
-class LRNNFamily(learndyn.Family):
+class LRNNFamily(learndyn.Family, implementation=".experiment"):
     """Learning dynamics of linear RNNs: mode ODEs, temporal order, phase transition, extrapolation, NTK (Proca, Dominé, Shanahan & Mediano, ICML 2025)."""
 
     name = "lrnn"
@@ -22,10 +22,3 @@ class LRNNFamily(learndyn.Family):
     experiments = tuple(e for e in EXPERIMENTS if e.family == "lrnn")
     reserved_dims = frozenset(_text.RESERVED)
     label = _text.LABEL
-    build = learndyn.implemented_in(".experiment:build")
-    to_dataset = learndyn.implemented_in(".experiment:to_dataset")
-    theory_dataset = learndyn.implemented_in(".experiment:theory_dataset")
-    recurrent_weights = learndyn.implemented_in(".experiment:recurrent_weights")
-    summarize = learndyn.implemented_in(".experiment:summarize")
-    headline_rows = learndyn.implemented_in(".experiment:headline_rows")
-    figures = learndyn.implemented_in(".experiment:figures")

@@ -11,7 +11,7 @@ from .catalog import EXPERIMENTS
 from .schema import TaskRNNSpec
 
 
-class TaskRNNFamily(learndyn.Family):
+class TaskRNNFamily(learndyn.Family, implementation=".experiment"):
     """Recurrent networks trained on cognitive tasks (accumulate, delay match, context integration, flip-flop), with fixed points and PCA."""
 
     name = "task-rnn"
@@ -22,12 +22,3 @@ class TaskRNNFamily(learndyn.Family):
     experiments = tuple(e for e in EXPERIMENTS if e.family == "task-rnn")
     reserved_dims = frozenset(_text.RESERVED)
     label = _text.LABEL
-    build = learndyn.implemented_in(".experiment:build")
-    to_dataset = learndyn.implemented_in(".experiment:to_dataset")
-    theory_dataset = learndyn.implemented_in(".experiment:theory_dataset")
-    analysis_dataset = learndyn.implemented_in(".experiment:analysis_dataset")
-    recurrent_weights = learndyn.implemented_in(".experiment:recurrent_weights")
-    fixed_point_dataset = learndyn.implemented_in(".experiment:fixed_point_dataset")
-    summarize = learndyn.implemented_in(".experiment:summarize")
-    headline_rows = learndyn.implemented_in(".experiment:headline_rows")
-    figures = learndyn.implemented_in(".experiment:figures")
