@@ -89,7 +89,8 @@ _MISSING = object()
 
 HOOKS = ("build", "to_dataset", "phases", "theory_dataset", "analysis_dataset", "recurrent_weights",
          "fixed_point_dataset", "summarize", "headline_rows", "notes", "figures")
-"""The methods a family may implement (``build`` and ``to_dataset`` are required)."""
+"""The methods a family may implement."""
+REQUIRED_HOOKS = ("build", "to_dataset")
 
 
 class implemented_in:
@@ -243,8 +244,8 @@ class Family(abc.ABC):
         if implementation is None:
             return
         for hook in HOOKS:
-            if hook not in cls.__dict__:
-                deferred = implemented_in(f"{implementation}:{hook}", optional=True)
+            if hook not in cls.__dict__:  # the required hooks must be in the module; the others default
+                deferred = implemented_in(f"{implementation}:{hook}", optional=hook not in REQUIRED_HOOKS)
                 deferred.__set_name__(cls, hook)
                 setattr(cls, hook, deferred)
 

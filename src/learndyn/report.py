@@ -71,10 +71,13 @@ def _git_commit(where: Path) -> str:
 def caption_for(stem: str, captions: dict[str, str]) -> str | None:
     """The caption of figure ``stem``: its own entry, or the longest entry it starts with
     (``loss`` for ``loss_open``)."""
-    if stem in captions:
-        return captions[stem]
-    matches = [k for k in captions if stem.startswith(k + "_") or stem.startswith(k + "-")]
+    matches = [k for k in captions if _names(k, stem)]
     return captions[max(matches, key=len)] if matches else None
+
+
+def _names(key: str, stem: str) -> bool:
+    """Whether caption key ``key`` is for figure ``stem`` (itself or a suffixed variant)."""
+    return stem == key or stem.startswith((key + "_", key + "-"))
 
 
 def column_definition(column: str, ds: xr.Dataset, columns: dict[str, str]) -> str | None:
@@ -97,10 +100,7 @@ def ordered_figures(figures: list[Path], captions: dict[str, str]) -> list[Path]
     order = list(captions)
 
     def rank(p: Path) -> int:
-        for i, key in enumerate(order):
-            if p.stem == key or p.stem.startswith(key + "_") or p.stem.startswith(key + "-"):
-                return i
-        return len(order)
+        return next((i for i, key in enumerate(order) if _names(key, p.stem)), len(order))
 
     return sorted(figures, key=rank)  # stable: ties keep the family's order
 
