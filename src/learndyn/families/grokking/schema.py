@@ -6,15 +6,17 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from learndyn.config import BaseSpec, Record, Strict
+from learndyn.config import applies_when, BaseSpec, Record, Strict
 
 
 class GroupTask(Strict):
     """Group arithmetic ``(h1, h2) ↦ h1·h2`` (Tian 2025; docs/grokking.md)."""
 
     group: Literal["cyclic", "product", "dihedral"] = "cyclic"
-    modulus: int = Field(71, ge=2, le=1000, description="M of Z_M, or m of D_m (order 2m)")
-    moduli: list[int] = Field(default_factory=lambda: [4, 7], description="factors of a product group")
+    modulus: int = Field(71, ge=2, le=1000, description="M of Z_M, or m of D_m (order 2m)",
+                         json_schema_extra=applies_when(group=("cyclic", "dihedral")))
+    moduli: list[int] = Field(default_factory=lambda: [4, 7], description="factors of a product group",
+                              json_schema_extra=applies_when(group=("product",)))
     train_fraction: float = Field(0.4, gt=0, lt=1, description="p; n = M² − ceil((1−p)M²)")
 
     @property
