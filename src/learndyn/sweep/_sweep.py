@@ -253,12 +253,11 @@ def _draw(ds: xr.Dataset, out: Path, warn: Callable[[str], None] | None,
             if warn:
                 warn(f"the family's figures do not fit this sweep's grid ({type(err).__name__}: {err}); "
                      "drew the sweep overview only")
-    texts = report_texts(family_of(ds)) if "family_ref" in ds.attrs or "family" in ds.attrs else {}
-    captions = {"sweep_overview": "the headline variable at the end of training over the first two grid keys, "
-                                  "mean over seeds; hatched cells are points that failed",
-                **texts.get("captions", {})}
-    write_report(out / "report.html", ds, paths, table=point_table(ds), citation=texts.get("citation", ""),
-                 columns=texts.get("columns", {}), captions=captions, provenance=run_provenance(started))
+    texts = report_texts(family_of(ds))
+    texts["captions"] = {"sweep_overview": "the headline variable at the end of training over the first two grid "
+                                           "keys, mean over seeds; hatched cells are points that failed",
+                         **texts["captions"]}
+    write_report(out / "report.html", ds, paths, table=point_table(ds), **texts, provenance=run_provenance(started))
     return paths
 
 

@@ -8,6 +8,8 @@ from pydantic import Field, field_validator, model_validator
 
 from learndyn.config import applies_when, BaseSpec, Record, Strict
 
+_TRACKING = applies_when(kind=("tracking",))  # keys of the tracking plant only
+
 
 class PlantConfig(Strict):
     """The plant (Ger & Barak 2025; docs/closed_loop.md)."""
@@ -19,15 +21,15 @@ class PlantConfig(Strict):
     init_range: float = Field(1.0, gt=0, description="initial states i.i.d. U(-a, a) (integrator)",
         json_schema_extra=applies_when(kind=("integrator",)))
     bound: float = Field(10.0, gt=0, description="state clamp (tracking)",
-        json_schema_extra=applies_when(kind=("tracking",)))
+        json_schema_extra=_TRACKING)
     freqs_x: list[float] = Field([0.1, 0.3], description="reference frequencies on x (Hz)",
-        json_schema_extra=applies_when(kind=("tracking",)))
+        json_schema_extra=_TRACKING)
     freqs_y: list[float] = Field([0.2, 0.4], description="reference frequencies on y (Hz)",
-        json_schema_extra=applies_when(kind=("tracking",)))
+        json_schema_extra=_TRACKING)
     amplitude: float = Field(2.31, gt=0, description="amplitude a of each reference component",
-        json_schema_extra=applies_when(kind=("tracking",)))
+        json_schema_extra=_TRACKING)
     ramp: float = Field(1.0, ge=0, description="reference ramp-in time (s)",
-        json_schema_extra=applies_when(kind=("tracking",)))
+        json_schema_extra=_TRACKING)
 
 
 class ControllerModel(Strict):

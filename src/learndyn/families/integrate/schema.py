@@ -8,6 +8,8 @@ from pydantic import Field, field_validator, model_validator
 
 from learndyn.config import applies_when, BaseSpec, Record, Strict
 
+_SAMPLED = applies_when(method=("sampled",))  # keys of the sampled engine only
+
 
 class WhiteNoiseTask(Strict):
     """Target filter of white noise (Bordelon et al. 2025; docs/integrate.md)."""
@@ -73,15 +75,15 @@ class IntegrateTrain(Strict):
     steps: int = Field(4000, ge=1, le=100_000_000)
     params: list[Literal["W", "u", "v"]] = Field(["W", "u", "v"], min_length=1)
     batch: int = Field(256, ge=2, description="noise realisations per step (sampled)",
-        json_schema_extra=applies_when(method=("sampled",)))
+        json_schema_extra=_SAMPLED)
     dt: float = Field(0.05, gt=0, le=1, description="Euler step (sampled)",
-        json_schema_extra=applies_when(method=("sampled",)))
+        json_schema_extra=_SAMPLED)
     horizon: float | Literal["auto"] = Field("auto", description="'auto' = 10/c_eff (sampled)",
-        json_schema_extra=applies_when(method=("sampled",)))
+        json_schema_extra=_SAMPLED)
     burn: float = Field(0.5, ge=0, lt=1, description="fraction of the horizon not in the loss",
-        json_schema_extra=applies_when(method=("sampled",)))
+        json_schema_extra=_SAMPLED)
     mc_groups: int = Field(32, ge=1, description="batch groups for the Monte-Carlo error",
-        json_schema_extra=applies_when(method=("sampled",)))
+        json_schema_extra=_SAMPLED)
 
     @field_validator("lr", "horizon")
     @classmethod

@@ -11,6 +11,10 @@ from learndyn.imports import choice_or_import_path
 
 TASKS = ("accumulate", "delay_match", "context_integrate", "multisensory", "flip_flop")
 NETWORKS = ("leaky", "low_rank", "gru", "lstm")
+# which keys apply to which kinds (`learndyn config` prints only those)
+_TIMED_TASKS = applies_when(kind=tuple(k for k in TASKS if k != "flip_flop"))  # tasks built from periods
+_FLIP_FLOP = applies_when(kind=("flip_flop",))
+_RATE_NETWORKS = applies_when(kind=("leaky", "low_rank"))
 
 
 class CognitiveTask(Strict):
@@ -24,15 +28,15 @@ class CognitiveTask(Strict):
     dt: float = Field(20.0, gt=0, description="ms per time step")
     batch: int = Field(64, ge=1, le=65536, description="fresh trials per training step")
     fixation: float = Field(100.0, ge=0, description="fixation period (ms)",
-        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+        json_schema_extra=_TIMED_TASKS)
     stimulus: float = Field(800.0, gt=0, description="stimulus period (ms; sample and test for delay_match)",
-        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+        json_schema_extra=_TIMED_TASKS)
     delay: float = Field(0.0, ge=0, description="delay period (ms)",
-        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+        json_schema_extra=_TIMED_TASKS)
     decision: float = Field(200.0, gt=0, description="decision period (ms)",
-        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+        json_schema_extra=_TIMED_TASKS)
     decision_weight: float = Field(5.0, gt=0, description="loss weight of the decision period (1 before it)",
-        json_schema_extra=applies_when(kind=("accumulate", "delay_match", "context_integrate", "multisensory")))
+        json_schema_extra=_TIMED_TASKS)
     coherences: list[float] = Field([0.1, 0.2, 0.4, 0.8], min_length=1, description="|c| values (signed at random)",
         json_schema_extra=applies_when(kind=("accumulate", "context_integrate", "multisensory")))
     noise: float = Field(1.0, ge=0, description="stimulus noise σ per time step")
@@ -41,13 +45,13 @@ class CognitiveTask(Strict):
     n_stimuli: int = Field(2, ge=2, le=64, description="delay_match: number of stimuli",
         json_schema_extra=applies_when(kind=("delay_match",)))
     bits: int = Field(3, ge=1, le=16, description="flip_flop: channels",
-        json_schema_extra=applies_when(kind=("flip_flop",)))
+        json_schema_extra=_FLIP_FLOP)
     duration: float = Field(1000.0, gt=0, description="flip_flop: trial length (ms)",
-        json_schema_extra=applies_when(kind=("flip_flop",)))
+        json_schema_extra=_FLIP_FLOP)
     pulse_probability: float = Field(0.05, ge=0, le=1, description="flip_flop: pulse probability per step",
-        json_schema_extra=applies_when(kind=("flip_flop",)))
+        json_schema_extra=_FLIP_FLOP)
     settle: int = Field(3, ge=0, description="flip_flop: steps after a pulse not scored",
-        json_schema_extra=applies_when(kind=("flip_flop",)))
+        json_schema_extra=_FLIP_FLOP)
 
     @field_validator("kind")
     @classmethod
@@ -72,11 +76,11 @@ class TaskRNNModel(Strict):
                                           "'package.module:Class' to your own network (docs/extending.md)")
     n: int = Field(64, ge=1, le=8192, description="units N")
     activation: Literal["tanh", "relu", "linear"] = Field("tanh", description="φ (leaky, low_rank)",
-        json_schema_extra=applies_when(kind=("leaky", "low_rank")))
+        json_schema_extra=_RATE_NETWORKS)
     tau: float = Field(100.0, gt=0, description="time constant τ (ms); α = dt/τ ≤ 1",
-        json_schema_extra=applies_when(kind=("leaky", "low_rank")))
+        json_schema_extra=_RATE_NETWORKS)
     g: float = Field(0.9, ge=0, description="initial recurrent gain (random part of low_rank)",
-        json_schema_extra=applies_when(kind=("leaky", "low_rank")))
+        json_schema_extra=_RATE_NETWORKS)
     rank: int = Field(1, ge=1, description="rank R of M Nᵀ/N (low_rank)",
         json_schema_extra=applies_when(kind=("low_rank",)))
     recurrent_noise: float = Field(0.05, ge=0, description="σ_rec")
