@@ -40,8 +40,13 @@ docs-serve: $(STAMP)
 check-wheel: $(STAMP)
 	.ci/check-wheel $(PY)
 
+# the slow reproductions, each leaving a JSON record under docs/reproductions/ (index.md lists the
+# latest of each); compiled at XLA's default optimisation level (3), as users run them.
+# A subset: make test-slow TESTS="tests/test_slow_lrnn.py"
+TESTS ?=
 test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow
+	XLA_FLAGS="--xla_backend_optimization_level=3 $(XLA_FLAGS)" $(PY) -m pytest -q -m slow -n 2 --dist loadscope \
+	  --record-reproductions docs/reproductions $(TESTS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_integrate.py

@@ -36,6 +36,7 @@ jax.config.update("jax_compilation_cache_dir", _CACHE)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 from learndyn.models import LinearRNN
+from _reproduction_records import pytest_addoption, pytest_configure  # noqa: F401  (--record-reproductions)
 
 
 @pytest.fixture
