@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow docs docs-serve check-wheel bench bench-startup bench-scale bench-reference compare-reference install clean
+.PHONY: demo test test-slow docs docs-serve check-wheel bench bench-startup bench-scale bench-reference compare-reference compare-nonlinear-reference compare-stage3-reference install clean
 
 $(STAMP): pyproject.toml examples/bring_your_own/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -71,6 +71,16 @@ bench-reference: $(STAMP)
 compare-reference: $(STAMP)
 	LEARNDYN_REFERENCE_REPO=$(REFERENCE_REPO) LEARNDYN_REFERENCE_PYTHON=$(REFERENCE_PYTHON) \
 	  $(PY) benchmarks/compare_tracking_reference.py --seeds 8 --epochs 800
+
+# non-linear controller, closed vs open loop, with the notebook's init: item 9 over seeds (≈ 15 min)
+compare-nonlinear-reference: $(STAMP)
+	LEARNDYN_REFERENCE_REPO=$(REFERENCE_REPO) LEARNDYN_REFERENCE_PYTHON=$(REFERENCE_PYTHON) \
+	  $(PY) benchmarks/compare_nonlinear_reference.py --seeds 5
+
+# rank-one stage 3: P_eff by plain σ-GD vs the full model, reference cells beside learndyn (≈ 10 min)
+compare-stage3-reference: $(STAMP)
+	LEARNDYN_REFERENCE_REPO=$(REFERENCE_REPO) LEARNDYN_REFERENCE_PYTHON=$(REFERENCE_PYTHON) \
+	  $(PY) benchmarks/compare_stage3_reference.py --seeds 5
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache site

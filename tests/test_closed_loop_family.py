@@ -28,6 +28,14 @@ def test_closed_vs_open_shares_epoch0_and_records_both_loops():
     for key in ("final_test_loss", "ep_of_stab", "stage1_end", "final_gains", "final_eigenvalues",
                 "open_peak_test_loss", "open_peak_epoch"):
         assert len(summary["metrics"][key]) == 2
+    m, steps = summary["metrics"], ds["step"].values
+    for s in range(2):  # the peak is the open student's largest test loss; the ratio is read there
+        o, c = (ds["test_loss"].isel(seed=s).sel(loop=lp).values for lp in ("open", "closed"))
+        i = int(np.argmax(o))
+        assert m["open_peak_test_loss"][s] == o[i] and m["open_peak_epoch"][s] == steps[i]
+        assert abs(m["open_peak_ratio"][s] - o[i] / c[i]) <= 1e-12 * o[i] / c[i]
+        assert m["open_peak_rises"][s] == bool(o[i] > o[0])
+        assert m["open_max_ratio"][s] == np.max(o / c) and m["open_max_ratio_epoch"][s] == steps[np.argmax(o / c)]
 
 
 def test_resume_inside_second_phase_equals_uninterrupted(tmp_path):
@@ -171,7 +179,8 @@ def test_train_input_open_trains_w_in_only_in_the_student():
 
 def test_acquisition_and_pair_mismatch_on_a_synthetic_history():
     """Acquisition = first epoch whose centred 51-epoch mean is < 1; mismatch = min |Im λ − ω|/ω there."""
-    from learndyn.analysis import acquisition_epochs, frequency_mismatch, mismatch_at_acquisition
+    from learndyn.analysis import (acquisition_epochs, frequency_mismatch, mismatch_at_acquisition,
+                                   pair_around_acquisition)
 
     steps = np.arange(400)
     probe = np.stack([np.where(steps < 150, 2.5, 0.1), np.full(400, 2.5)], axis=-1)  # probe 1 never learnt
@@ -187,6 +196,13 @@ def test_acquisition_and_pair_mismatch_on_a_synthetic_history():
     assert got[1] is None
     assert abs(got[0] - abs(0.002 * expected - 0.5) / 0.5) < 1e-12
     assert abs(frequency_mismatch(np.array([0.3 + 0.45j, 0.3 - 0.45j, 0.9]), 0.5) - 0.1) < 1e-12
+    # the pair around the acquisition: Im/ω = 0.002 e / 0.5 at e = 156, and 300 epochs later (capped
+    # by the run's last epoch 399) the largest Im nearest ω = 0.5 is 0.002·399 = 0.798 → 1.596
+    rise = pair_around_acquisition(probe[:, 0], eig, steps, 0.5)
+    assert rise["acquisition"] == 156 and abs(rise["at"] - 0.002 * 156 / 0.5) < 1e-12
+    assert abs(rise["reached"] - 0.002 * 399 / 0.5) < 1e-12
+    assert abs(pair_around_acquisition(probe[:, 0], eig, steps, 0.5, after=44)["reached"] - 0.8) < 1e-12
+    assert pair_around_acquisition(probe[:, 1], eig, steps, 1.0) is None
 
 
 def test_surrogate_experiment_entry_order():

@@ -3,6 +3,8 @@
 from ._acquisition import acquisition_epochs as acquisition_epochs
 from ._acquisition import frequency_mismatch as frequency_mismatch
 from ._acquisition import mismatch_at_acquisition as mismatch_at_acquisition
+from ._acquisition import nearest_frequency as nearest_frequency
+from ._acquisition import pair_around_acquisition as pair_around_acquisition
 from ._boundary import boundary_estimate as boundary_estimate
 from ._fixed_points import (
     FixedPoints as FixedPoints,

@@ -51,3 +51,32 @@ def mismatch_at_acquisition(
         i = int(np.flatnonzero(steps == epoch)[0]) if epoch is not None else None
         out.append(None if i is None else frequency_mismatch(eigenvalues[i], float(omegas[k])))
     return out
+
+
+def nearest_frequency(eigenvalues: np.ndarray, omega: float) -> np.ndarray:
+    """``Im λ`` of the eigenvalue whose imaginary part is nearest ``ω``, per step of ``eigenvalues (step, unit)``."""
+    lam = np.asarray(eigenvalues)
+    idx = np.argmin(np.abs(lam.imag - omega), axis=-1)
+    return np.take_along_axis(lam.imag, idx[..., None], axis=-1)[..., 0]
+
+
+def pair_around_acquisition(
+    probe: np.ndarray, eigenvalues: np.ndarray, steps: np.ndarray, omega: float, *, after: int = 300,
+    **acquisition,
+) -> dict | None:
+    r"""Where the recurrent pair nearest ``ω`` stands at the probe's acquisition, and how far it rises.
+
+    Returns ``{"acquisition": e, "at": Im λ(e)/ω, "reached": max Im λ/ω over (e, e + after]}`` for a
+    probe loss ``probe (step,)`` (``None`` if never acquired; ``acquisition`` goes to
+    :func:`acquisition_epochs`). In the tracking task of Ger & Barak 2025 the ω1 pair is still rising
+    when the ω1 probe loss crosses the threshold: ``at`` ≈ 0.3–0.8 and ``reached`` ≥ 0.7 within 300
+    epochs, in the reference code as in learndyn (docs/closed_loop.md, item 10).
+    """
+    steps = np.asarray(steps)
+    epoch = acquisition_epochs(np.asarray(probe)[:, None], steps, **acquisition)[0]
+    if epoch is None:
+        return None
+    ratio = nearest_frequency(eigenvalues, omega) / omega
+    later = (steps > epoch) & (steps <= epoch + after)
+    return {"acquisition": epoch, "at": float(ratio[steps == epoch][0]),
+            "reached": float(ratio[later].max()) if later.any() else float("nan")}

@@ -683,16 +683,26 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         open_test = ds["test_loss"].isel(loop=1).values
         closed_test = ds["test_loss"].isel(loop=0).values
 
-        def peak(ix):  # the epoch where the open student is worst relative to the closed loop
+        def peak(ix):  # the open student's worst test loss (Fig. 1c's excursion), and the closed loop there
+            o, c = open_test[ix], closed_test[ix]
+            if not np.isfinite(o).any():
+                return None, None, None, None
+            i = int(np.nanargmax(o))
+            return float(o[i]), int(steps[i]), float(o[i] / c[i]), bool(o[i] > o[0])
+
+        def worst_ratio(ix):  # the epoch where the open student is worst relative to the closed loop
             ratio = open_test[ix] / closed_test[ix]
             if not np.isfinite(ratio).any():
-                return None, None, None
+                return None, None
             i = int(np.nanargmax(ratio))
-            return float(open_test[ix][i]), int(steps[i]), float(ratio[i])
+            return float(ratio[i]), int(steps[i])
 
         metrics["open_peak_test_loss"] = per_seed(lambda ix: peak(ix)[0])
         metrics["open_peak_epoch"] = per_seed(lambda ix: peak(ix)[1])
         metrics["open_peak_ratio"] = per_seed(lambda ix: peak(ix)[2])
+        metrics["open_peak_rises"] = per_seed(lambda ix: peak(ix)[3])
+        metrics["open_max_ratio"] = per_seed(lambda ix: worst_ratio(ix)[0])
+        metrics["open_max_ratio_epoch"] = per_seed(lambda ix: worst_ratio(ix)[1])
     th: dict[str, Any] = {}
     for key in ("lqr_gains_r0", "lqr_gains_r1", "deadbeat_gains"):
         if key in ds.attrs:
