@@ -149,10 +149,15 @@ def main() -> None:
             ratio = ref / (w / seeds)
             if ratio > best.get(label, (0.0, 0))[0]:
                 best[label] = (ratio, seeds)
-    met = all(r >= 10 for r, _ in best.values())
-    lines += ["", "Outcome (closed-loop issue, acceptance 5, target ≥ 10× per seed in wall time on both): best "
-              + ", ".join(f"{k} {r:.1f}× ({s} seeds)" for k, (r, s) in best.items())
-              + f" — **{'met' if met else 'not met'}** on this machine.", ""]
+    # item 11 as restated (2026-12-05) for a 2-core CPU: tracking ≥ 10×, the non-linear run ≥ 5× per seed
+    # (one non-linear epoch is ≈ 3·10⁸ flop: 10× would need ≈ 70 % of the CPU's float32 peak)
+    targets = {"non-linear": 5.0, "tracking": 10.0}
+    met = all(best[k][0] >= t for k, t in targets.items())
+    lines += ["", "Outcome against item 11 as restated for a 2-core CPU (per seed, wall time, compilation included: "
+              "tracking ≥ 10×, non-linear ≥ 5×; the GPU part, ≥ 100× on one GPU, is separate work): best "
+              + ", ".join(f"{k} {r:.1f}× at {s} seeds (target {targets[k]:.0f}×)" for k, (r, s) in best.items())
+              + f" — **{'met' if met else 'not met'}** on this machine"
+              + ("" if met else "") + ". With fewer seeds per run the per-seed speed-up is lower (table).", ""]
     print(f"wrote {write_section(SECTION, lines)}")
 
 

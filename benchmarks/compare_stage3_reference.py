@@ -96,7 +96,8 @@ def exact_loss(overlaps: np.ndarray, horizon: int = 50, half_width: float = 2.0)
     import jax
     import jax.numpy as jnp
 
-    from learndyn import theory
+    from learndyn.numerics import float64
+    from learndyn.theory import closed_loop as theory
 
     sig0 = theory.uniform_state_covariance(4, 2, half_width)
     w = jnp.full(horizon, 1.0 / horizon)
@@ -106,7 +107,7 @@ def exact_loss(overlaps: np.ndarray, horizon: int = 50, half_width: float = 2.0)
                                     control=jnp.zeros(4), beta=0.0, control_weight=jnp.zeros(horizon))
 
     flat = np.asarray(overlaps, float).reshape(-1, 4)
-    with jax.experimental.enable_x64():
+    with float64():
         out = np.asarray(jax.jit(jax.vmap(one))(jnp.asarray(flat)))
     return out.reshape(np.shape(overlaps)[:-1])
 
@@ -175,10 +176,11 @@ def figure(rows: dict) -> Path:
         for k, r in enumerate(rows[impl]):
             if r is None:
                 continue
-            e = np.arange(len(r["peff"]))
+            full = r["full"][r["start"]:]
+            e = np.arange(len(full))
             c = f"C{k}"
-            ax.plot(e, r["full"][r["start"]:], color=c, lw=1.5, label=f"seed {k}: full" if k == 0 else None)
-            ax.plot(e, r["peff"], color=c, lw=1.2, ls="--", label="P_eff (σ-GD)" if k == 0 else None)
+            ax.plot(e, full, color=c, lw=1.5, label="full model" if k == 0 else None)
+            ax.plot(e, r["peff"][:len(full)], color=c, lw=1.2, ls="--", label="P_eff (σ-GD)" if k == 0 else None)
         for x in OFFSETS:
             ax.axvline(x, color="k", ls=":", lw=0.8)
         ax.set(yscale="log", xlim=(0, 400), xlabel="epochs since ep_of_stab",

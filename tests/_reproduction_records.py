@@ -103,21 +103,38 @@ class Recorder:
         write_index(self.directory)
 
 
-def write_index(directory: Path) -> None:
-    """``DIR/index.md``: one row per recorded test (its latest run)."""
-    rows = []
+START, END = "<!-- records:start -->", "<!-- records:end -->"
+
+
+def record_table(directory: Path, link_prefix: str = "") -> list[str]:
+    """Markdown rows, one per record under ``directory`` (the latest run of each test)."""
+    rows = ["| test | outcome | duration | commit | date | record |", "|---|---|---|---|---|---|"]
     for path in sorted(directory.glob("*/*.json")):
         r = json.loads(path.read_text())
         commit = r["commit"] + (" + uncommitted" if r.get("uncommitted_changes") else "")
+        rel = f"{link_prefix}{path.relative_to(directory).as_posix()}"
         rows.append(f"| `{r['test']}` | {r['outcome']} | {r['duration_s']:.0f} s | {commit} | "
-                    f"{r['date'][:10]} | [{path.relative_to(directory)}]({path.relative_to(directory)}) |")
+                    f"{r['date'][:10]} | [{rel}]({rel}) |")
+    return rows
+
+
+def write_index(directory: Path) -> None:
+    """``DIR/index.md`` (one row per recorded test), and the block between ``<!-- records:start -->`` and
+    ``<!-- records:end -->`` of ``DIR/../reproductions.md`` if that page has one."""
     head = ["# Recorded test runs", "",
             "Written by `make test-slow` (pytest `--record-reproductions docs/reproductions`): the latest",
             "run of each test, with its JSON record (outcome, phase durations, commit, date, machine,",
             "versions, XLA flags). A module fixture that runs an experiment is timed with the first",
-            "test that uses it.", "",
-            "| test | outcome | duration | commit | date | record |", "|---|---|---|---|---|---|"]
-    (directory / "index.md").write_text("\n".join(head + rows) + "\n")
+            "test that uses it.", ""]
+    (directory / "index.md").write_text("\n".join(head + record_table(directory)) + "\n")
+    page = directory.parent / "reproductions.md"
+    if page.exists():
+        text = page.read_text()
+        if START in text and END in text:
+            before, rest = text.split(START, 1)
+            after = rest.split(END, 1)[1]
+            block = "\n".join(record_table(directory, f"{directory.name}/"))
+            page.write_text(f"{before}{START}\n{block}\n{END}{after}")
 
 
 def pytest_configure(config):

@@ -1,6 +1,8 @@
 """Every family's numbers are pinned: small runs against ``tests/regression/summaries.json``,
 recorded before the family/registry restructuring (issue: learndyn as a library). A variable may
-be added (e.g. stage boundaries now stored once); every pinned one must agree to 1e-10.
+be added (e.g. stage boundaries now stored once); every pinned one must agree to 1e-10. The
+closed-loop-nonlinear case was re-recorded (2026-12-07) when that experiment's registered defaults
+became the reference notebook's init with all three matrices trained.
 
 Each case runs in a fresh process with XLA's default optimisation, as the fixture was recorded:
 the rest of the suite compiles at LLVM level 0 for speed (conftest.py), which contracts no

@@ -37,22 +37,37 @@ def test_three_stages(rank1):
 
 
 def test_stage3_reduction(rank1):
-    """Item 8: from ep_of_stab the exact Gram-map reduction tracks the full model's exact loss within
-    15% at +50, +100 and the end; plain GD on the four σ's within 15% at the end and final
-    eigenvalues within 0.06 in modulus (at +50/+100 plain σ-GD misses: docs/reproductions.md)."""
+    """Item 8, the reduction it is about: P_eff by plain clipped GD on the four σ's from the overlaps at
+    ep_of_stab, against the full model's exact loss at +50, +100 and the end.
+
+    As written (≤ 15 % at all three in ≥ 4/5 seeds) the item is missed — by the reference's own P_eff
+    cells as well, over 5 seeds (benchmarks/compare_stage3_reference.py; RESULTS.md "stage-3 P_eff vs
+    reference": reference 10–95 % at +50, 12–29 % at +100, ≤ 3.4 % at the end; 0/5 seeds within 15 %
+    at all three). Asserted here is the restated item, what both implementations show: ≤ 5 % at the
+    end in every seed, ≤ 35 % at +100 in every seed, a seed-median gap ≤ 35 % at +50, and final
+    eigenvalue moduli within 0.06. The exact Gram-map reduction (§ stage 3, docs/closed_loop.md) is
+    held to the item's 15 % at all three epochs."""
     closed = rank1.sel(loop="closed")
     steps = rank1["step"].values
+    gaps50 = []
     for s in range(rank1.sizes["seed"]):
         e = int(rank1["peff_start"].isel(seed=s))
+        assert e >= 0
         full = closed["exact_loss"].isel(seed=s).values
         gram = rank1["gram_loss"].isel(seed=s).values
         plain = rank1["peff_loss"].isel(seed=s).values
-        for i in [np.searchsorted(steps, e + o) for o in (50, 100)] + [len(steps) - 1]:
-            assert abs(gram[i] - full[i]) <= 0.15 * full[i]
-        assert abs(plain[-1] - full[-1]) <= 0.15 * full[-1]
+        i50, i100 = (int(np.flatnonzero(steps == e + o)[0]) for o in (50, 100))
+        rel = lambda x, i: abs(x[i] - full[i]) / full[i]  # noqa: E731
+        for i in (i50, i100, len(steps) - 1):
+            assert rel(gram, i) <= 0.15
+        assert rel(plain, len(steps) - 1) <= 0.05
+        assert rel(plain, i100) <= 0.35
+        gaps50.append(rel(plain, i50))
         lam_full = np.sort(np.abs(closed["eig_closed"].isel(seed=s, step=-1).values[:3]))
         lam_eff = np.sort(np.abs(rank1["peff_eig"].isel(seed=s, step=-1).values))
         assert np.max(np.abs(lam_full - lam_eff)) <= 0.06
+    print("plain σ-GD gap at +50:", np.round(gaps50, 3))
+    assert np.median(gaps50) <= 0.35
 
 
 def test_nonlinear_closed_vs_open():
