@@ -1,0 +1,233 @@
+r"""Mean-field reduction of trained low-rank recurrent networks (learndyn's implementation of an
+established method).
+
+A low-rank rate network ``τẋ = −x + M Nᵀ φ(x)/N + g J φ(x) + W_in u + b``, ``y = W_out φ(x) + b_out``
+(``M, N`` of size ``N × R``) is described unit by unit: unit ``i`` is a point of **loadings**
+``ℓ_i = (m_i, n_i, I_i, b_i, w_i)`` in ``R + R + n_in + 1 + n_out`` dimensions (``m_i = M_{i·}``,
+``n_i = N_{i·}``, ``I_i = W_in[i, ·]``, ``b_i``, and ``w_i = N·W_out[·, i]``, so that the readout is the
+population mean ``E[w φ(x)]``). The population dynamics close on the **latent variables**
+``κ = Nᵀφ(x)/N`` (Mastrogiuseppe & Ostojic 2018; Beiran et al. 2021; Dubreuil et al. 2022): for a
+constant input ``u`` the plane ``x = Mκ + W_in u + b`` is invariant when ``g = 0``, and
+
+.. math::
+
+    τ\dot κ = −κ + \frac1N \sum_i n_i\, φ(m_i·κ + I_i·u + b_i).
+
+If the loadings are drawn i.i.d. from a mixture of ``P`` Gaussian populations (weights ``α_p``), the
+sum becomes an expectation. Within population ``p`` the input current ``x = a·ℓ_{m,I,b}``,
+``a = (κ, u, 1)``, is Gaussian with mean ``μ_p = a·μ^{mIb}_p`` and variance ``s_p² = aᵀΣ^{mIb}_p a + Δ``,
+and Stein's lemma gives the **mean-field latent dynamics**
+
+.. math::
+
+    τ\dot κ = −κ + \sum_p α_p \big( μ^{n}_p ⟨φ⟩_p + Σ^{n, mIb}_p a\, ⟨φ'⟩_p \big),\qquad
+    ⟨f⟩_p = \int Dz\, f(μ_p + s_p z),
+
+with effective couplings ``Σ^{n,m}`` (the covariances of ``n`` with ``m``, ``I`` and ``b``) gated by each
+population's mean gain ``⟨φ'⟩_p``. A fixed random part ``gJ`` adds an independent Gaussian field of
+variance ``Δ = g² Σ_p α_p ⟨φ²⟩_p`` (the static mean field of Mastrogiuseppe & Ostojic 2018), solved
+self-consistently at each ``κ`` (learndyn formulation: exact at fixed points, an adiabatic
+approximation of the transient). The readout is ``y = Σ_p α_p (μ^w_p ⟨φ⟩_p + Σ^{w,mIb}_p a ⟨φ'⟩_p) + b_out``.
+
+A network *resampled* from the fitted distribution (any size) has the same mean-field dynamics; if
+it still performs the task, the fit captured the structure that matters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import jax.random as jr
+
+from .._types import Array, Float
+
+_ACT = {"tanh": (jnp.tanh, lambda x: 1.0 - jnp.tanh(x) ** 2),
+        "relu": (jax.nn.relu, lambda x: (x > 0).astype(x.dtype)),
+        "linear": (lambda x: x, jnp.ones_like)}
+
+
+@dataclass(frozen=True)
+class LoadingLayout:
+    """Where each kind of loading sits in a unit's loading vector ``(m, n, I, b, w)``."""
+
+    rank: int
+    n_in: int
+    n_out: int
+
+    @property
+    def m(self) -> slice:
+        return slice(0, self.rank)
+
+    @property
+    def n(self) -> slice:
+        return slice(self.rank, 2 * self.rank)
+
+    @property
+    def inputs(self) -> slice:
+        return slice(2 * self.rank, 2 * self.rank + self.n_in)
+
+    @property
+    def bias(self) -> int:
+        return 2 * self.rank + self.n_in
+
+    @property
+    def w(self) -> slice:
+        return slice(self.bias + 1, self.bias + 1 + self.n_out)
+
+    @property
+    def drive(self) -> np.ndarray:
+        """Indices of ``(m, I, b)``: the loadings that set a unit's input current."""
+        return np.r_[np.arange(self.rank), np.arange(self.inputs.start, self.bias + 1)]
+
+    @property
+    def size(self) -> int:
+        return self.bias + 1 + self.n_out
+
+    def names(self) -> list[str]:
+        r, i, o = range(self.rank), range(self.n_in), range(self.n_out)
+        return ([f"m{k}" for k in r] + [f"n{k}" for k in r] + [f"I{k}" for k in i] + ["b"]
+                + [f"w{k}" for k in o])
+
+
+def loadings(m: Float[Array, "n r"], n_vec: Float[Array, "n r"], w_in: Float[Array, "n n_in"],
+             b: Float[Array, " n"], w_out: Float[Array, "n_out n"]) -> tuple[np.ndarray, LoadingLayout]:
+    """Per-unit loading vectors ``(m_i, n_i, I_i, b_i, N·W_out[·, i])`` of one network, ``(N, D)``."""
+    m, n_vec, w_in, b, w_out = (np.asarray(a, float) for a in (m, n_vec, w_in, b, w_out))
+    size = m.shape[0]
+    table = np.concatenate([m, n_vec, w_in, b[:, None], size * w_out.T], axis=1)
+    return table, LoadingLayout(m.shape[1], w_in.shape[1], w_out.shape[0])
+
+
+@dataclass(frozen=True)
+class LoadingDistribution:
+    """A mixture of Gaussian populations over the loadings (one population: a single Gaussian)."""
+
+    weights: np.ndarray  # (P,)
+    means: np.ndarray  # (P, D)
+    covariances: np.ndarray  # (P, D, D)
+    layout: LoadingLayout
+
+    @property
+    def populations(self) -> int:
+        return len(self.weights)
+
+
+def fit_loadings(table: np.ndarray, layout: LoadingLayout, populations: int = 1, *, seed: int = 0,
+                 n_init: int = 5) -> LoadingDistribution:
+    """Fit ``populations`` Gaussians to the rows of ``table`` (scikit-learn's ``GaussianMixture``,
+    full covariances, ``n_init`` EM restarts; ``populations = 1`` is the sample mean and covariance)."""
+    from sklearn.mixture import GaussianMixture
+
+    table = np.asarray(table, float)
+    if populations == 1:
+        return LoadingDistribution(np.ones(1), table.mean(0, keepdims=True),
+                                   np.cov(table, rowvar=False, bias=True)[None], layout)
+    gm = GaussianMixture(populations, covariance_type="full", n_init=n_init, random_state=seed,
+                         reg_covar=1e-6).fit(table)
+    return LoadingDistribution(gm.weights_, gm.means_, gm.covariances_, layout)
+
+
+def sample_loadings(dist: LoadingDistribution, key, size: int) -> np.ndarray:
+    """``size`` units drawn from the fitted mixture (population counts multinomial), ``(size, D)``."""
+    kp, kz = jr.split(key)
+    pop = np.asarray(jr.choice(kp, dist.populations, (size,), p=jnp.asarray(dist.weights)))
+    z = np.asarray(jr.normal(kz, (size, dist.means.shape[1])), float)
+    chol = np.linalg.cholesky(dist.covariances + 1e-12 * np.eye(dist.means.shape[1]))
+    return dist.means[pop] + np.einsum("sij,sj->si", chol[pop], z)
+
+
+def _gauss_hermite(order: int = 80):
+    x, w = np.polynomial.hermite_e.hermegauss(order)
+    return jnp.asarray(x), jnp.asarray(w / w.sum())
+
+
+def _population_terms(dist: LoadingDistribution, kappa, u, delta, activation: str):
+    """Per population: ``(⟨φ⟩, ⟨φ'⟩, ⟨φ²⟩, a)`` of the Gaussian input current at ``(κ, u)``."""
+    phi, dphi = _ACT[activation]
+    lay = dist.layout
+    a = jnp.concatenate([kappa, u, jnp.ones(1, kappa.dtype)])
+    drive = lay.drive
+    mu = jnp.asarray(dist.means)[:, drive] @ a
+    cov = jnp.asarray(dist.covariances)[:, drive][:, :, drive]
+    var = jnp.einsum("i,pij,j->p", a, cov, a) + delta
+    z, w = _gauss_hermite()
+    # (a floor under the variance keeps the derivative finite where it vanishes, e.g. κ = 0, g = 0)
+    x = mu[:, None] + jnp.sqrt(jnp.maximum(var, 1e-30))[:, None] * z[None]
+    return phi(x) @ w, dphi(x) @ w, phi(x) ** 2 @ w, a
+
+
+def random_field_variance(dist: LoadingDistribution, kappa, u, g: float, activation: str = "tanh",
+                          iterations: int = 60):
+    r"""``Δ = g² Σ_p α_p ⟨φ²⟩_p(Δ)`` by fixed-point iteration (``0`` for ``g = 0``)."""
+    if g == 0:
+        return jnp.zeros((), jnp.asarray(kappa).dtype)
+
+    def body(delta, _):
+        _, _, sq, _ = _population_terms(dist, kappa, u, delta, activation)
+        return g**2 * jnp.asarray(dist.weights) @ sq, None
+
+    delta, _ = jax.lax.scan(body, jnp.zeros((), jnp.asarray(kappa).dtype), None, length=iterations)
+    return delta
+
+
+def mean_field_velocity(dist: LoadingDistribution, kappa: Float[Array, " r"], u: Float[Array, " n_in"], *,
+                        g: float = 0.0, activation: str = "tanh") -> Float[Array, " r"]:
+    r"""``τκ̇ = −κ + Σ_p α_p (μ^n_p ⟨φ⟩_p + Σ^{n,mIb}_p a ⟨φ'⟩_p)`` (module docstring)."""
+    kappa, u = jnp.asarray(kappa), jnp.asarray(u, jnp.asarray(kappa).dtype)
+    delta = random_field_variance(dist, kappa, u, g, activation)
+    mean_phi, mean_dphi, _, a = _population_terms(dist, kappa, u, delta, activation)
+    lay = dist.layout
+    mu_n = jnp.asarray(dist.means)[:, lay.n]
+    cov_n = jnp.asarray(dist.covariances)[:, lay.n][:, :, lay.drive] @ a
+    return -kappa + jnp.asarray(dist.weights) @ (mu_n * mean_phi[:, None] + cov_n * mean_dphi[:, None])
+
+
+def mean_field_readout(dist: LoadingDistribution, kappa, u, b_out, *, g: float = 0.0, activation: str = "tanh"):
+    r"""``y = Σ_p α_p (μ^w_p ⟨φ⟩_p + Σ^{w,mIb}_p a ⟨φ'⟩_p) + b_out``."""
+    kappa, u = jnp.asarray(kappa), jnp.asarray(u, jnp.asarray(kappa).dtype)
+    delta = random_field_variance(dist, kappa, u, g, activation)
+    mean_phi, mean_dphi, _, a = _population_terms(dist, kappa, u, delta, activation)
+    lay = dist.layout
+    mu_w = jnp.asarray(dist.means)[:, lay.w]
+    cov_w = jnp.asarray(dist.covariances)[:, lay.w][:, :, lay.drive] @ a
+    return jnp.asarray(dist.weights) @ (mu_w * mean_phi[:, None] + cov_w * mean_dphi[:, None]) + b_out
+
+
+@dataclass(frozen=True)
+class LatentFixedPoints:
+    kappa: np.ndarray  # (K, R)
+    eigenvalues: np.ndarray  # (K, R) of the latent Jacobian, least stable first
+    stable: np.ndarray  # (K,)
+
+
+def latent_fixed_points(velocity, rank: int, *, starts: np.ndarray | None = None, span: float = 3.0,
+                        grid: int = 9, tol: float = 1e-9, merge: float = 1e-4) -> LatentFixedPoints:
+    """Zeros of a latent velocity ``κ ↦ κ̇`` (``R`` dims) by Newton's method from a grid of starts over
+    ``[−span, span]^R`` (or ``starts``), merged within ``merge``; stability from the Jacobian."""
+    if starts is None:
+        axes = [np.linspace(-span, span, grid)] * rank
+        starts = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, rank)
+    jac = jax.jacfwd(velocity)
+
+    def newton(k):
+        def body(k, _):
+            step = jnp.linalg.solve(jac(k) - 1e-12 * jnp.eye(rank), velocity(k))
+            step = step / jnp.maximum(1.0, jnp.linalg.norm(step) / span)  # damped far from a zero
+            return k - step, None
+
+        k, _ = jax.lax.scan(body, k, None, length=80)
+        return k, jnp.linalg.norm(velocity(k))
+
+    ks, res = jax.jit(jax.vmap(newton))(jnp.asarray(starts, float))
+    ks, res = np.asarray(ks), np.asarray(res)
+    found: list[np.ndarray] = []
+    for k, r in zip(ks, res, strict=True):
+        if r < tol and np.all(np.isfinite(k)) and all(np.linalg.norm(k - f) > merge for f in found):
+            found.append(k)
+    kappa = np.array(found).reshape(-1, rank)
+    eig = np.array([np.linalg.eigvals(np.asarray(jac(jnp.asarray(k)))) for k in kappa]).reshape(-1, rank)
+    eig = np.take_along_axis(eig, np.argsort(-eig.real, axis=1), axis=1) if len(eig) else eig
+    return LatentFixedPoints(kappa, eig, eig[:, 0].real < 0 if len(eig) else np.zeros(0, bool))
