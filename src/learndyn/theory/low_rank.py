@@ -167,7 +167,7 @@ def random_field_variance(dist: LoadingDistribution, kappa, u, g: float, activat
 
     def body(delta, _):
         _, _, sq, _ = _population_terms(dist, kappa, u, delta, activation)
-        return g**2 * jnp.asarray(dist.weights) @ sq, None
+        return (g**2 * jnp.asarray(dist.weights) @ sq).astype(delta.dtype), None
 
     delta, _ = jax.lax.scan(body, jnp.zeros((), jnp.asarray(kappa).dtype), None, length=iterations)
     return delta
@@ -216,7 +216,7 @@ def latent_fixed_points(velocity, rank: int, *, starts: np.ndarray | None = None
         def body(k, _):
             step = jnp.linalg.solve(jac(k) - 1e-12 * jnp.eye(rank), velocity(k))
             step = step / jnp.maximum(1.0, jnp.linalg.norm(step) / span)  # damped far from a zero
-            return k - step, None
+            return (k - step).astype(k.dtype), None
 
         k, _ = jax.lax.scan(body, k, None, length=80)
         return k, jnp.linalg.norm(velocity(k))

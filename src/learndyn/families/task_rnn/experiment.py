@@ -341,13 +341,33 @@ def analysis_dataset(spec: TaskRNNSpec, phases, sim: xr.Dataset) -> xr.Dataset:
     data["example_response"] = (("trial", "time", "out"), np.asarray(built.test.response)[:n_keep])
     for name, leaf in _param_leaves(res.state.params).items():
         data[f"param_{name}"] = built.label(leaf, tuple(f"param_{name}_{i}" for i in range(leaf.ndim - 1)))
+    data.update(_low_rank_variables(spec, res.state.params, built, a, np.asarray(res.state.diverged)))
     ds = xr.Dataset(data, coords={"condition": conds, "time": np.arange(built.test.inputs.shape[1]),
                                   "seed": np.arange(spec.seeds),
                                   **{d: np.asarray(v, float) for d, v in built.grid_values.items()}})
     for name, long in _ATTRS.items():
         if name in ds:
             ds[name].attrs.update(long_name=long, source="analysis")
+    if "mf_kappa" in ds:
+        from .low_rank import ATTRS, FITS
+
+        ds = ds.assign_coords(fit=list(FITS))
+        for name, (source, long) in ATTRS.items():
+            ds[name].attrs.update(long_name=long, source=source)
     return ds
+
+
+def _low_rank_variables(spec: TaskRNNSpec, params, built: Built, analysis: dict, diverged: np.ndarray) -> dict:
+    """The mean-field reduction of trained low-rank networks (families/task_rnn/low_rank.py), if any."""
+    if not (isinstance(params, LowRankRNN) and spec.low_rank.enabled and spec.fixed_points.enabled):
+        return {}
+    from .low_rank import DIMS, analyse
+
+    task_api = task_object(spec.task)
+    params64 = jax.tree.map(lambda a: jnp.asarray(a, jnp.float64), params)
+    out = analyse(spec, params64, built.problem.data, built.test, getattr(task_api, "accuracy", task_accuracy),
+                  analysis, diverged, _conditions(spec.task), trial_outputs)
+    return {name: built.label(out[name], dims) for name, dims in DIMS.items()}
 
 
 def _array_fields(params) -> list[str]:

@@ -124,6 +124,19 @@ class FixedPointAnalysis(Strict):
     max_points: int = Field(64, ge=1, description="points kept per condition (best q first)")
 
 
+class LowRankMeanField(Strict):
+    """Mean-field reduction of low-rank networks after training (model.kind = 'low_rank';
+    learndyn.theory.low_rank): a single Gaussian and a Gaussian mixture fitted to the loadings."""
+
+    enabled: bool = True
+    populations: int = Field(2, ge=2, le=16, description="Gaussian-mixture populations (the single Gaussian is "
+                                                         "always fitted beside it)")
+    draws: int = Field(10, ge=1, le=1000, description="networks resampled from each fit")
+    size_factor: float = Field(2.0, gt=0, le=64, description="units of a resampled network / units trained")
+    grid: int = Field(9, ge=2, le=40, description="Newton starts per latent axis for the mean-field fixed points")
+    max_points: int = Field(16, ge=1, description="mean-field fixed points kept per condition")
+
+
 class TaskRNNSpec(BaseSpec):
     """A recurrent network trained on a cognitive task, then analysed (fixed points, PCA, spectra)."""
 
@@ -134,6 +147,7 @@ class TaskRNNSpec(BaseSpec):
     model: TaskRNNModel = Field(default_factory=TaskRNNModel)
     train: TaskRNNTrain = Field(default_factory=TaskRNNTrain)
     fixed_points: FixedPointAnalysis = Field(default_factory=FixedPointAnalysis)
+    low_rank: LowRankMeanField = Field(default_factory=LowRankMeanField)
 
     @model_validator(mode="after")
     def _check(self) -> TaskRNNSpec:
@@ -141,7 +155,7 @@ class TaskRNNSpec(BaseSpec):
             raise ValueError(f"α = task.dt/model.tau = {self.task.dt / self.model.tau:g} > 1 is unstable "
                              "(Euler step of the leaky dynamics); lower task.dt or raise model.tau")
         for key in self.grid:
-            if key.startswith(("task.", "fixed_points.")):
+            if key.startswith(("task.", "fixed_points.", "low_rank.")):
                 raise ValueError(f"grid: '{key}' is generated once for the whole run and cannot be a "
                                  "coordinate (run the values separately)")
         return self
