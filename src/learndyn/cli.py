@@ -284,7 +284,7 @@ def show(path: Annotated[Path, typer.Argument(help="run directory")]) -> None:
 @_guard
 def analyze(
     path: Annotated[Path, typer.Argument(help="run directory")],
-    what: Annotated[list[str], typer.Option("--what", help="spectra | pca | fixed-points (repeatable; default: all the run supports)")] = [],  # noqa: B006
+    what: Annotated[list[str], typer.Option("--what", help="spectra | pca | fixed-points | low-rank (repeatable; default: all the run supports)")] = [],  # noqa: B006
 ) -> None:
     """Spectra, PCA and fixed points of a saved run; writes DIR/analysis/ (the run is untouched)."""
     from .experiments._analyze import analyze as run_analysis

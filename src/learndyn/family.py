@@ -88,7 +88,7 @@ class Built:
 _MISSING = object()
 
 HOOKS = ("build", "to_dataset", "phases", "theory_dataset", "analysis_dataset", "recurrent_weights",
-         "fixed_point_dataset", "summarize", "headline_rows", "notes", "figures")
+         "fixed_point_dataset", "low_rank_analysis", "summarize", "headline_rows", "notes", "figures")
 """The methods a family may implement."""
 REQUIRED_HOOKS = ("build", "to_dataset")
 
@@ -304,6 +304,12 @@ class Family(abc.ABC):
     def fixed_point_dataset(self, ds: xr.Dataset) -> xr.Dataset | None:
         """``learndyn analyze --what fixed-points``: rebuild the stored networks and search their
         fixed points (default: ``None``, not supported)."""
+        return None
+
+    def low_rank_analysis(self, ds: xr.Dataset, figures_dir: Path) -> tuple[xr.Dataset, list[Path]] | None:
+        """``learndyn analyze --what low-rank``: the mean-field reduction of the stored low-rank
+        networks (fits, latent fixed points, resampled accuracy) and its figures in ``figures_dir``
+        (default: ``None``, not supported)."""
         return None
 
     def summarize(self, ds: xr.Dataset) -> dict[str, Any]:

@@ -13,6 +13,9 @@ the run's own results are never modified (the analysis folder is replaced on eac
   explained variance) and the dimension of learned structure (singular values, numerical rank and
   participation ratio of ``ΔW = W_T − W_0``).
 * ``fixed-points`` — re-run the family's fixed-point search on the stored final networks.
+* ``low-rank`` — low-rank networks only: fit the loadings (one Gaussian, a Gaussian mixture), the
+  mean-field latent dynamics, its fixed points against the network's, networks resampled from the
+  fit; the latent phase portrait of the trained network beside the mean-field one.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from ..numerics import float64
 from ._registry import family_of
 from ._runner import load_run
 
-ANALYSES = ("spectra", "pca", "fixed-points")
+ANALYSES = ("spectra", "pca", "fixed-points", "low-rank")
 _MAX_OUTLIERS = 8
 _N_SV = 6
 
@@ -118,7 +121,9 @@ def _analyze(path, what):
     for w in what or []:
         if w not in ANALYSES:
             raise UserError(f"--what: '{w}' is not one of {list(ANALYSES)}" + did_you_mean(w, ANALYSES))
-    chosen = list(what) if what else [a for a in ANALYSES if a != "fixed-points" or can_fp]
+    can_lr = family.implements("low_rank_analysis") and ds.attrs.get("network") == "low_rank"
+    chosen = list(what) if what else [a for a in ANALYSES if (a != "fixed-points" or can_fp)
+                                      and (a != "low-rank" or can_lr)]
     if any(a in chosen for a in ("spectra", "pca")) and not wvars:
         raise UserError(f"{path}: the run kept no weight snapshots (record.snapshots = 0, a network larger "
                         "than record.snapshot_max_units, or a family without a recurrent matrix); re-run "
@@ -126,26 +131,40 @@ def _analyze(path, what):
     if "fixed-points" in chosen and not can_fp:
         raise UserError(f"--what fixed-points: the {ds.attrs['family']} family does not rebuild its networks "
                         f"for a fixed-point search (available: {', '.join(a for a in ANALYSES if a != 'fixed-points')})")
+    if "low-rank" in chosen and not family.implements("low_rank_analysis"):
+        raise UserError(f"--what low-rank: the {ds.attrs['family']} family has no low-rank mean-field analysis")
     parts: list[xr.Dataset] = []
     for var in wvars:
         if "spectra" in chosen:
             parts.append(spectra_dataset(ds, var))
         if "pca" in chosen:
             parts.append(pca_dataset(ds, var))
-    if "fixed-points" in chosen:
+    low_rank_figures: list[Path] = []
+    folder = Path(path) / "analysis"
+    if "low-rank" in chosen:  # it searches the fixed points too (fp_*), which it compares with the mean field
+        staging = Path(path) / ".analysis-figures"
+        try:
+            staging.mkdir(exist_ok=True)
+        except OSError as err:
+            raise OutputError(f"cannot write {staging}: {err.strerror or err}") from None
+        lr_out, low_rank_figures = family.low_rank_analysis(ds, staging)
+        parts.append(lr_out)
+    elif "fixed-points" in chosen:
         parts.append(family.fixed_point_dataset(ds))
     out = xr.merge(parts, combine_attrs="drop") if parts else xr.Dataset()
     out.attrs.update(experiment=ds.attrs.get("experiment", ""), family=ds.attrs.get("family", ""),
                      grid_keys=ds.attrs.get("grid_keys", {}), analyses=",".join(chosen), source="analysis")
-    folder = Path(path) / "analysis"
     try:
         if folder.exists():
             shutil.rmtree(folder)
         (folder / "figures").mkdir(parents=True)
         write_zarr(out, folder / "analysis.zarr")
+        moved = [Path(shutil.move(str(p), folder / "figures" / p.name)) for p in low_rank_figures]
+        if low_rank_figures:
+            shutil.rmtree(low_rank_figures[0].parent, ignore_errors=True)
     except OSError as err:
         raise OutputError(f"cannot write {folder}: {err.strerror or err}") from None
-    paths = analysis_figures(out, folder / "figures")
+    paths = analysis_figures(out, folder / "figures") + moved
     summary = analysis_summary(out)
     (folder / "summary.json").write_text(json.dumps(json_value(summary), indent=1))
     return out, paths, summary
@@ -173,6 +192,16 @@ def analysis_summary(out: xr.Dataset) -> dict[str, Any]:
         s["n_stable"] = (out["fp_fixed"] & out["fp_stable"]).sum(("condition", "fp")).values.tolist()
     if "participation_ratio" in out:
         s["participation_ratio"] = out["participation_ratio"].values.tolist()
+    if "mf_position_error" in out:
+        fixed = np.isfinite(out["mf_position_error"])
+        for fit in out["fit"].values:
+            sub = out.sel(fit=fit)
+            s[f"mean_field_{fit}_worst_position_error"] = sub["mf_position_error"].where(fixed.sel(fit=fit)).max(
+                ("condition", "fp")).values.tolist()
+            s[f"mean_field_{fit}_same_stability"] = (sub["mf_same_stability"] | ~fixed.sel(fit=fit)).all(
+                ("condition", "fp")).values.tolist()
+            s[f"resampled_{fit}_accuracy"] = sub["resampled_accuracy"].mean("draw").values.tolist()
+        s["trained_accuracy"] = out["trained_accuracy"].values.tolist()
     return s
 
 

@@ -351,10 +351,16 @@ def analysis_dataset(spec: TaskRNNSpec, phases, sim: xr.Dataset) -> xr.Dataset:
     if "mf_kappa" in ds:
         from .low_rank import ATTRS, FITS
 
-        ds = ds.assign_coords(fit=list(FITS))
+        ds = ds.assign_coords(fit=list(FITS), loading=_loading_names(res.state.params, spec))
         for name, (source, long) in ATTRS.items():
             ds[name].attrs.update(long_name=long, source=source)
     return ds
+
+
+def _loading_names(params, spec: TaskRNNSpec) -> list[str]:
+    from learndyn.theory.low_rank import LoadingLayout
+
+    return LoadingLayout(spec.model.rank, int(params.w_in.shape[-1]), int(params.w_out.shape[-2])).names()
 
 
 def _low_rank_variables(spec: TaskRNNSpec, params, built: Built, analysis: dict, diverged: np.ndarray) -> dict:
@@ -450,7 +456,51 @@ def figures(ds: xr.Dataset, outdir) -> list:
         paths.append(save_figure(plots.phase_portrait(vel, xlim=lim[0], ylim=lim[1], points=kappa, stable=stable,
                                                       title=f"{title}\nexact 2-D reduction κ̇ = −κ + Nᵀφ(Mκ + v₀)/N"),
                                  outdir / "phase_portrait.png"))
+    systems = mean_field_systems(ds)
+    if systems is not None:
+        sysd, span, rank = systems
+        paths.append(save_figure(plots.mean_field_portrait(sysd, span=span, rank=rank, title=(
+            f"{title}\ntrained network vs mean field of its fitted loadings (first network, first condition)")),
+            outdir / "mean_field_portrait.png"))
     return paths
+
+
+def mean_field_systems(ds: xr.Dataset, network: dict | None = None, condition: int = 0):
+    """``({name: (velocity, κ fixed points, stable)}, span, rank)`` of one stored low-rank network: its
+    latent velocity on the plane ``x = Mκ + v₀`` (``g J`` ignored: exact for ``g = 0``) with the
+    finder's fixed points projected on the latent space, then the mean field of each fit; ``None``
+    if the run has no mean-field analysis."""
+    import tomllib
+
+    from learndyn.theory import low_rank as lr
+
+    from .low_rank import FITS, distribution
+
+    if "mf_kappa" not in ds or "param_m" not in ds:
+        return None
+    network = network or {d: 0 for d in ds["mf_kappa"].dims if d in ds.attrs.get("grid_keys", {}) or d == "seed"}
+    sub = ds.isel(network)
+    spec = TaskRNNSpec.model_validate(tomllib.loads(ds.attrs["config_toml"]))
+    leaf = {k: jnp.asarray(sub[f"param_{k}"].values, jnp.float64)
+            for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")}
+    net = LowRankRNN(**leaf, activation=spec.model.activation)
+    u = jnp.asarray(list(_conditions(spec.task).values())[condition], jnp.float64)
+    rank = ds.sizes["latent"]
+    fk = sub["fp_kappa"].isel(condition=condition).values
+    ok = np.isfinite(fk).all(-1)
+    fk, fs = fk[ok], sub["fp_stable"].isel(condition=condition).values[sub["fp_fixed"].isel(condition=condition).values][: ok.sum()]
+    systems = {"trained network": (jax.jit(jax.vmap(lambda k: net.latent_velocity(k, u))), fk, fs)}
+    for fit in FITS:
+        dist = distribution(ds, network, fit)
+        mk = sub["mf_kappa"].sel(fit=fit).isel(condition=condition).values
+        okm = np.isfinite(mk).all(-1)
+        vel = jax.jit(jax.vmap(lambda k, dist=dist: lr.mean_field_velocity(dist, k, u, g=spec.model.g,
+                                                                             activation=spec.model.activation)))
+        name = "mean field: one Gaussian" if fit == "gaussian" else f"mean field: {dist.populations}-population mixture"
+        systems[name] = (vel, mk[okm], sub["mf_stable"].sel(fit=fit).isel(condition=condition).values[okm])
+    pts = np.concatenate([fk.reshape(-1, rank)] + [v[1].reshape(-1, rank) for v in systems.values()])
+    span = 1.4 * max(float(np.max(np.abs(pts))) if len(pts) else 1.0, 0.5)
+    return systems, span, rank
 
 
 def reduced_system(ds: xr.Dataset, network: dict | None = None, condition: int = 0):
@@ -521,3 +571,26 @@ def fixed_point_dataset(ds: xr.Dataset) -> xr.Dataset:
     state = TrainState(params, None, jnp.asarray(diverged), jnp.zeros(len(diverged), int), 0)
     out = analysis_dataset(spec, [SimpleNamespace(built=built, state=state)], ds)
     return out.drop_vars([v for v in out.data_vars if v.startswith(("param_", "example_"))])
+
+
+def low_rank_analysis(ds: xr.Dataset, figures_dir) -> tuple[xr.Dataset, list] | None:
+    """``learndyn analyze --what low-rank``: the stored networks' mean-field reduction (recomputed with
+    the run's ``fixed_points`` and ``low_rank`` settings) and the portrait of the first network."""
+    from learndyn.errors import UserError
+    from learndyn.plots import save_figure
+
+    from . import figures as plots
+
+    if ds.attrs.get("network") != "low_rank":
+        raise UserError(f"--what low-rank: the run's networks are '{ds.attrs.get('network')}', not low-rank "
+                        "(model.kind = 'low_rank')")
+    out = fixed_point_dataset(ds)  # the fixed points (and PCA) with the mean-field variables beside them
+    params = ds[[v for v in ds.data_vars if v.startswith("param_")]]
+    systems = mean_field_systems(xr.merge([out, params], combine_attrs="override").assign_attrs(ds.attrs))
+    paths = []
+    if systems is not None:
+        sysd, span, rank = systems
+        paths.append(save_figure(plots.mean_field_portrait(sysd, span=span, rank=rank, title=(
+            f"{ds.attrs.get('experiment', '')}: trained network vs mean field (first network, first condition)")),
+            Path(figures_dir) / "mean_field_portrait.png"))
+    return out, paths

@@ -119,3 +119,47 @@ def phase_portrait(velocity, *, xlim, ylim, points=None, stable=None, trajectori
     ax.set(xlim=xlim, ylim=ylim, xlabel=labels[0], ylabel=labels[1], title=title)
     ax.legend(fontsize=8, loc="upper right")
     return fig
+
+
+def mean_field_portrait(systems: dict, *, span: float, rank: int, title: str = ""):
+    """The trained network's latent dynamics beside the mean-field ones of its fitted loadings.
+
+    ``systems``: ``{name: (velocity, κ of its fixed points (k, R), stable (k,))}`` — the network first
+    (its velocity on the plane ``x = Mκ + v₀``; its points found by the fixed-point finder), then each
+    mean-field fit. Rank 1: ``κ̇(κ)`` curves on one axis; rank 2: one stream plot per system, with the
+    network's fixed points (black) drawn on every panel for comparison."""
+    names = list(systems)
+    net_k, net_s = systems[names[0]][1], np.asarray(systems[names[0]][2], bool)
+    if rank == 1:
+        fig, ax = figure(figsize=(7, 4.4))
+        grid = np.linspace(-span, span, 401)[:, None]
+        for (name, (vel, k, st)), c in zip(systems.items(), ["k", "tab:red", "tab:blue", "tab:green"], strict=False):
+            ax.plot(grid[:, 0], np.asarray(vel(grid))[:, 0], color=c, lw=1.6 if c == "k" else 1.2,
+                    ls="-" if c == "k" else "--", label=name)
+            st = np.asarray(st, bool)
+            ax.scatter(np.asarray(k)[st, 0], np.zeros(st.sum()), s=70, color=c, zorder=5)
+            ax.scatter(np.asarray(k)[~st, 0], np.zeros((~st).sum()), s=70, facecolor="white", edgecolor=c,
+                       linewidth=2, zorder=5)
+        ax.axhline(0, color="0.6", lw=0.8)
+        ax.set(xlim=(-span, span), xlabel="κ", ylabel="τ κ̇", title=title or "latent dynamics (filled: stable)")
+        ax.legend(fontsize=8)
+        return fig
+    fig, axes = figure(1, len(names), figsize=(5.2 * len(names), 5))
+    n = 31
+    gx, gy = np.meshgrid(np.linspace(-span, span, n), np.linspace(-span, span, n))
+    pts = np.stack([gx.ravel(), gy.ravel()], 1)
+    for ax, (name, (vel, k, st)) in zip(np.atleast_1d(axes), systems.items(), strict=True):
+        v = np.asarray(vel(pts)).reshape(n, n, 2)
+        speed = np.hypot(v[..., 0], v[..., 1])
+        ax.streamplot(gx, gy, v[..., 0], v[..., 1], color=np.log10(speed + 1e-12), cmap="Greys", density=1.1,
+                      linewidth=0.7, arrowsize=0.7)
+        k, st = np.asarray(k).reshape(-1, 2), np.asarray(st, bool)
+        ax.scatter(*k[st].T, s=90, color="tab:red", zorder=5, label="stable")
+        ax.scatter(*k[~st].T, s=90, facecolor="white", edgecolor="tab:red", linewidth=2, zorder=5, label="unstable")
+        if name != names[0]:
+            ax.scatter(*net_k[net_s].T, s=25, marker="x", color="k", zorder=6, label="trained network's")
+            ax.scatter(*net_k[~net_s].T, s=25, marker="+", color="k", zorder=6)
+        ax.set(xlim=(-span, span), ylim=(-span, span), xlabel="κ₁", ylabel="κ₂", title=name)
+        ax.legend(fontsize=7, loc="upper right")
+    fig.suptitle(title)
+    return fig

@@ -10,8 +10,9 @@ For every trained low-rank network and each fit — one Gaussian, and a mixture 
 * ``fp_kappa``: the trained network's fixed points (found by the fixed-point finder) projected on the
   latent space, ``κ = argmin ‖M κ − (x − W_in u − b)‖``;
 * ``mf_position_error``, ``mf_same_stability``: for each of the network's fixed points, the distance to
-  the nearest mean-field fixed point relative to the scale of the network's fixed points
-  (``max_j ‖κ_j‖``), and whether their stabilities agree;
+  the nearest mean-field fixed point relative to the latent scale (the larger of ``max_j ‖κ_j‖`` over
+  the network's fixed points and ``latent_extent``, the RMS of ``‖κ‖`` along the test trials), and
+  whether their stabilities agree;
 * ``resampled_accuracy``: the task accuracy of ``low_rank.draws`` networks of
   ``low_rank.size_factor × N`` units drawn from the fit (fresh random part ``g J``), on the run's
   test trials and noise, beside ``trained_accuracy`` evaluated the same way.
@@ -49,14 +50,16 @@ def project_on_latent(net: LowRankRNN, x: np.ndarray, u: np.ndarray) -> np.ndarr
     return np.linalg.lstsq(np.asarray(net.m), (np.asarray(x) - v0).T, rcond=None)[0].T
 
 
-def match(kappa_net: np.ndarray, stable_net: np.ndarray, mf: lr.LatentFixedPoints) -> tuple[np.ndarray, np.ndarray]:
-    """For each network fixed point: distance to the nearest mean-field one relative to the scale
-    ``max_j ‖κ_j‖`` of the network's points (floor 1e-3), and whether their stabilities agree."""
+def match(kappa_net: np.ndarray, stable_net: np.ndarray, mf: lr.LatentFixedPoints,
+          extent: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """For each network fixed point: the distance to the nearest mean-field one relative to the
+    latent scale ``max(max_j ‖κ_j‖, extent)`` (``extent``: the RMS latent excursion during the task),
+    and whether their stabilities agree."""
     err = np.full(len(kappa_net), np.inf)
     same = np.zeros(len(kappa_net), bool)
     if not len(mf.kappa):
         return err, same
-    scale = max(float(np.max(np.linalg.norm(kappa_net, axis=1))) if len(kappa_net) else 0.0, 1e-3)
+    scale = max(float(np.max(np.linalg.norm(kappa_net, axis=1))) if len(kappa_net) else 0.0, extent, 1e-9)
     for i, k in enumerate(kappa_net):
         d = np.linalg.norm(mf.kappa - k, axis=1)
         j = int(np.argmin(d))
@@ -78,7 +81,12 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
            "fp_kappa": np.full((n_net, c, k, rank), np.nan),
            "mf_position_error": np.full((n_net, nf, c, k), np.nan),
            "mf_same_stability": np.zeros((n_net, nf, c, k), bool),
-           "resampled_accuracy": np.full((n_net, nf, cfg.draws), np.nan), "trained_accuracy": np.full(n_net, np.nan)}
+           "resampled_accuracy": np.full((n_net, nf, cfg.draws), np.nan), "trained_accuracy": np.full(n_net, np.nan),
+           "latent_extent": np.full(n_net, np.nan)}
+    d_load = lr.LoadingLayout(rank, int(np.asarray(params.w_in).shape[-1]), int(np.asarray(params.w_out).shape[-2])).size
+    out.update(fit_weights=np.full((n_net, nf, cfg.populations), np.nan),
+               fit_means=np.full((n_net, nf, cfg.populations, d_load), np.nan),
+               fit_covariances=np.full((n_net, nf, cfg.populations, d_load, d_load), np.nan))
     noise_key = jr.fold_in(jr.key(spec.seed), 11)
     dtype = test.inputs.dtype  # trained and resampled networks are scored in the training precision
     acc = jax.jit(jax.vmap(lambda net, d: accuracy_fn(trial_outputs(jax.tree.map(lambda a: a.astype(dtype), net),
@@ -92,8 +100,16 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
         d = jax.tree.map(lambda a: a[i], data)
         out["trained_accuracy"][i] = float(acc(jax.tree.map(lambda a: a[None], net), d)[0])
         table, lay = lr.loadings(net.m, net.n_vec, net.w_in, net.b, net.w_out)
+        states = np.asarray(trial_outputs(jax.tree.map(lambda a: a.astype(dtype), net), test.inputs, d, None)[0], float)
+        latent = np.asarray(net.rates(jnp.asarray(states)))
+        latent = latent @ np.asarray(net.n_vec) / spec.model.n  # κ = Nᵀφ(x)/N along the test trials
+        extent = float(np.sqrt(np.mean(np.sum(latent**2, -1))))
+        out["latent_extent"][i] = extent
         for f, fit in enumerate(FITS):
             dist = _fit(table, lay, fit, cfg.populations, spec.seed + i)
+            p = dist.populations
+            out["fit_weights"][i, f, :p], out["fit_means"][i, f, :p] = dist.weights, dist.means
+            out["fit_covariances"][i, f, :p] = dist.covariances
             for j, u in enumerate(conds):
                 fixed = analysis["fp_fixed"][i, j]
                 x = analysis["fp_x"][i, j][fixed]
@@ -107,7 +123,7 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
                 out["mf_kappa"][i, f, j, :m] = mf.kappa[:m]
                 out["mf_stable"][i, f, j, :m] = mf.stable[:m]
                 out["mf_eig"][i, f, j, :m] = mf.eigenvalues[:m]
-                err, same = match(kn, analysis["fp_stable"][i, j][fixed], mf)
+                err, same = match(kn, analysis["fp_stable"][i, j][fixed], mf, extent)
                 out["mf_position_error"][i, f, j, : len(err)] = err
                 out["mf_same_stability"][i, f, j, : len(same)] = same
             draws = []
@@ -125,7 +141,9 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
 DIMS = {"mf_kappa": ("fit", "condition", "mf_fp", "latent"), "mf_stable": ("fit", "condition", "mf_fp"),
         "mf_eig": ("fit", "condition", "mf_fp", "latent"), "fp_kappa": ("condition", "fp", "latent"),
         "mf_position_error": ("fit", "condition", "fp"), "mf_same_stability": ("fit", "condition", "fp"),
-        "resampled_accuracy": ("fit", "draw"), "trained_accuracy": ()}
+        "resampled_accuracy": ("fit", "draw"), "trained_accuracy": (), "latent_extent": (),
+        "fit_weights": ("fit", "population"), "fit_means": ("fit", "population", "loading"),
+        "fit_covariances": ("fit", "population", "loading", "loading_2")}
 
 ATTRS = {
     "mf_kappa": ("theory", "fixed points of the mean-field latent dynamics of the fitted loadings"),
@@ -136,4 +154,29 @@ ATTRS = {
     "mf_same_stability": ("theory", "the nearest mean-field fixed point has the same stability"),
     "resampled_accuracy": ("theory", "task accuracy of networks resampled from the fit (size_factor × N units)"),
     "trained_accuracy": ("analysis", "task accuracy of the trained network, evaluated as the resampled ones"),
+    "latent_extent": ("analysis", "RMS of ‖κ‖, κ = Nᵀφ(x)/N, over the noiseless test trials (the position scale)"),
+    "fit_weights": ("theory", "population weights of the fitted loading distribution (NaN: unused)"),
+    "fit_means": ("theory", "population means of the loadings (m, n, I, b, N·w_out)"),
+    "fit_covariances": ("theory", "population covariances of the loadings"),
 }
+
+
+def distribution(ds, network: dict, fit: str) -> lr.LoadingDistribution:
+    """The fitted loading distribution of one stored network (``network``: its grid/seed indices)."""
+    sub = ds.isel(network).sel(fit=fit)
+    ok = np.isfinite(sub["fit_weights"].values)
+    rank = ds.sizes["latent"]
+    n_in = sub["param_w_in"].shape[-1]
+    n_out = sub["param_w_out"].shape[-2]
+    return lr.LoadingDistribution(sub["fit_weights"].values[ok], sub["fit_means"].values[ok],
+                                  sub["fit_covariances"].values[ok], lr.LoadingLayout(rank, n_in, n_out))
+
+
+def mean_field_summary(ds) -> dict[str, Any]:
+    """Per network and fit: the worst position error and the share of the network's fixed points
+    whose nearest mean-field point has the same stability; mean resampled accuracy."""
+    fixed = np.isfinite(ds["mf_position_error"])
+    worst = ds["mf_position_error"].where(fixed).max(("condition", "fp"))
+    same = (ds["mf_same_stability"] & fixed).sum(("condition", "fp")) / fixed.sum(("condition", "fp"))
+    return {"worst_position_error": worst, "same_stability_share": same,
+            "resampled_accuracy": ds["resampled_accuracy"].mean("draw")}
