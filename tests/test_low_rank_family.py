@@ -1,0 +1,83 @@
+"""The mean-field reduction of trained low-rank networks in the task-RNN family: run, analyze, CLI."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import learndyn
+
+SMALL = ["model.n=24", "train.steps=60", "task.duration=400", "task.batch=16", "train.test_batch=32",
+         "fixed_points.inits=24", "fixed_points.steps=100", "low_rank.draws=2", "record.points=3"]
+
+
+@pytest.fixture(scope="module")
+def rank2(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lr") / "run"
+    ds = learndyn.run(learndyn.resolve_spec("flip-flop-rank2", SMALL, seeds=2), out=out)
+    return ds, out
+
+
+def test_low_rank_variables_and_exact_plane_identities(rank2):
+    """g = 0: the finder's fixed points lie on the plane x = Mκ + v₀, so their projected κ satisfy the
+    latent definition κ = Nᵀφ(x)/N (to 1e-6); the trained network's accuracy as the analysis scores it
+    equals the run's last recorded test accuracy (same trials, same noise); the fits are recorded."""
+    from learndyn.models import LowRankRNN
+
+    ds, _ = rank2
+    for v in ("mf_kappa", "mf_stable", "fp_kappa", "mf_position_error", "mf_same_stability", "resampled_accuracy",
+              "trained_accuracy", "fit_weights", "fit_means", "fit_covariances", "latent_extent"):
+        assert v in ds, v
+    assert list(ds["fit"].values) == ["gaussian", "mixture"] and ds.sizes["latent"] == 2
+    assert ds.sizes["draw"] == 2 and ds.sizes["loading"] == 2 + 2 + ds["param_w_in"].shape[-1] + 1 + 2
+    np.testing.assert_allclose(ds["trained_accuracy"].values, ds["accuracy"].isel(step=-1).values, atol=1e-6)
+    np.testing.assert_allclose(ds["fit_weights"].sel(fit="gaussian").values[:, 0], 1.0)
+    assert np.all(np.isnan(ds["fit_weights"].sel(fit="gaussian").values[:, 1:]))
+    np.testing.assert_allclose(np.nansum(ds["fit_weights"].sel(fit="mixture").values, -1), 1.0, atol=1e-9)
+    checked = 0
+    for s in range(2):
+        sub = ds.isel(seed=s)
+        net = LowRankRNN(*(jnp.asarray(sub[f"param_{k}"].values, jnp.float64)
+                           for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")))
+        u = jnp.zeros(ds["param_w_in"].shape[-1])
+        fixed = sub["fp_fixed"].isel(condition=0).values
+        x = sub["fp_x"].isel(condition=0).values[fixed]
+        kappa = sub["fp_kappa"].isel(condition=0).values[: len(x)]
+        for xi, ki in zip(x, kappa, strict=True):
+            np.testing.assert_allclose(np.asarray(net.m @ ki + net.latent_offset(u)), xi, atol=1e-6)
+            np.testing.assert_allclose(np.asarray(net.n_vec.T @ jnp.tanh(xi) / xi.size), ki, atol=1e-6)
+            checked += 1
+    assert checked >= 2
+    err = ds["mf_position_error"].values
+    assert np.isfinite(err[np.isfinite(err)]).all() and np.nanmin(err) >= 0
+
+
+def test_analyze_low_rank_writes_the_portrait_and_the_summary(rank2):
+    """`learndyn analyze --what low-rank`: same fixed points as the run, the portrait figure, per-fit numbers."""
+    from learndyn.experiments._analyze import analyze
+
+    ds, out = rank2
+    an, paths, summary = analyze(out, ["low-rank"])
+    np.testing.assert_allclose(an["fp_x"].values, ds["fp_x"].values, atol=1e-8, equal_nan=True)
+    np.testing.assert_allclose(an["mf_kappa"].values, ds["mf_kappa"].values, atol=1e-8, equal_nan=True)
+    assert "mean_field_portrait.png" in {p.name for p in paths} and all(p.exists() for p in paths)
+    for key in ("mean_field_gaussian_worst_position_error", "mean_field_mixture_same_stability",
+                "resampled_mixture_accuracy", "trained_accuracy"):
+        assert len(summary[key]) == 2
+    assert not (out / ".analysis-figures").exists()
+
+
+def test_analyze_low_rank_on_a_full_rank_run_is_one_clear_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from learndyn.cli import app
+
+    out = tmp_path / "ff"
+    learndyn.run(learndyn.resolve_spec("flip-flop", ["model.n=8", "train.steps=3", "task.duration=200",
+                                                      "task.batch=4", "train.test_batch=4", "fixed_points.enabled=false",
+                                                      "record.points=2"], seeds=1), out=out)
+    result = CliRunner().invoke(app, ["analyze", str(out), "--what", "low-rank"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "not low-rank" in result.output.replace("\n", " ")
