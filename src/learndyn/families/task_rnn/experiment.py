@@ -481,10 +481,10 @@ def mean_field_systems(ds: xr.Dataset, network: dict | None = None, condition: i
     network = network or {d: 0 for d in ds["mf_kappa"].dims if d in ds.attrs.get("grid_keys", {}) or d == "seed"}
     sub = ds.isel(network)
     spec = TaskRNNSpec.model_validate(tomllib.loads(ds.attrs["config_toml"]))
-    leaf = {k: jnp.asarray(sub[f"param_{k}"].values, jnp.float64)
-            for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")}
+    # for drawing: the host's default precision (float64 inside learndyn's float64 scope)
+    leaf = {k: jnp.asarray(sub[f"param_{k}"].values) for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")}
     net = LowRankRNN(**leaf, activation=spec.model.activation)
-    u = jnp.asarray(list(_conditions(spec.task).values())[condition], jnp.float64)
+    u = jnp.asarray(list(_conditions(spec.task).values())[condition])
     rank = ds.sizes["latent"]
     fk = sub["fp_kappa"].isel(condition=condition).values
     ok = np.isfinite(fk).all(-1)
