@@ -118,7 +118,7 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
                 span = 1.5 * max(float(np.max(np.abs(kn))) if len(kn) else 1.0, 1.0)
                 vel = jax.jit(lambda kap, u=jnp.asarray(u, jnp.float64), dist=dist: lr.mean_field_velocity(
                     dist, kap, u, g=spec.model.g, activation=spec.model.activation))
-                mf = lr.latent_fixed_points(vel, rank, span=span, grid=cfg.grid)
+                mf = lr.latent_fixed_points(vel, rank, span=span, grid=cfg.starts_per_axis)
                 m = min(len(mf.kappa), kmf)
                 out["mf_kappa"][i, f, j, :m] = mf.kappa[:m]
                 out["mf_stable"][i, f, j, :m] = mf.stable[:m]

@@ -21,7 +21,12 @@ CAPTIONS = {
     "phase_portrait": "Rank-two network: the 2-D latent phase portrait (flow of κ), the fixed points (filled: "
                       "stable) and trajectories.",
     "trials": "Three test trials of the first network: inputs (top), target and output (bottom).",
+    "mean_field_portrait": "Low-rank network: its latent dynamics (first network, first condition) beside the "
+                           "mean-field dynamics of its fitted loading distribution (one Gaussian; a Gaussian "
+                           "mixture), with each system's fixed points (filled: stable) and the trained network's "
+                           "fixed points marked on the mean-field panels (Beiran et al. 2021; Dubreuil et al. 2022).",
 }
 
 LABEL = "task-trained RNN (learndyn; tasks after neurogym, Mante et al. 2013, Sussillo & Barak 2013)"
-RESERVED = {"seed", "step", "trial", "time", "unit", "pc", "condition", "fp", "channel", "out"}
+RESERVED = {"seed", "step", "trial", "time", "unit", "pc", "condition", "fp", "channel", "out", "fit", "draw",
+            "latent", "mf_fp", "population", "loading", "loading_2"}

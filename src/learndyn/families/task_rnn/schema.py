@@ -133,7 +133,7 @@ class LowRankMeanField(Strict):
                                                          "always fitted beside it)")
     draws: int = Field(10, ge=1, le=1000, description="networks resampled from each fit")
     size_factor: float = Field(2.0, gt=0, le=64, description="units of a resampled network / units trained")
-    grid: int = Field(9, ge=2, le=40, description="Newton starts per latent axis for the mean-field fixed points")
+    starts_per_axis: int = Field(9, ge=2, le=40, description="Newton starts per latent axis for the mean-field fixed points")
     max_points: int = Field(16, ge=1, description="mean-field fixed points kept per condition")
 
 
