@@ -27,21 +27,15 @@ docs/figures/closed_loop/nonlinear_vs_reference.png; per-seed reference historie
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
-import shutil
-import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _reference import git_file, reference_paths  # noqa: E402  (benchmarks/ holds the shared helpers)
+from _reference import (DRIVER_HEAD, provenance_lines, reference_arguments, reference_paths,  # noqa: E402
+                        run_notebook_seeds)
 from _results import write_section  # noqa: E402
 
 SECTION = "non-linear closed vs open vs reference"
@@ -50,16 +44,7 @@ FIGURE = Path(__file__).parents[1] / "docs" / "figures" / "closed_loop" / "nonli
 # change of the defaults cannot silently change what this script compares
 NOTEBOOK_INIT = ["model.g=0.1", "model.in_scale=0.01", "model.out_scale=0.01", "train.train_input=true"]
 
-DRIVER = r'''
-import json, sys
-import numpy as np
-import torch
-nb, seed, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-torch.set_num_threads(1)
-cells = ["".join(c["source"]) for c in json.load(open(nb))["cells"] if c["cell_type"] == "code"]
-g = {}
-exec(cells[0], g)                                      # imports (from utils import *)
-np.random.seed(seed); torch.manual_seed(seed)
+DRIVER = DRIVER_HEAD + r'''
 closed = next(c for c in cells if "net_name = 'closed_loop'" in c and "train_rnn(" in c)
 student = next(c for c in cells if "train_rnn_teacher_student(" in c)
 evaluate = next(c for c in cells if "all_paths" in c and "LinearRegression" in c)
@@ -70,22 +55,6 @@ exec(evaluate, g)
 np.savez(out, closed_train=np.array(g["loss"]), open_train=np.array(g["loss2"]),
          test=np.array(g["all_loss"]) * 100, gains=np.array(g["all_k"]), torch=torch.__version__)
 '''
-
-
-def run_reference_seed(repo: Path, python: str, seed: int, out: Path) -> Path:
-    """One reference seed: training histories, test loss and gains per epoch (cached in ``out``)."""
-    path = out / f"reference_seed{seed}.npz"
-    if path.exists():
-        return path
-    work = out / f"reference_seed{seed}"
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "utils.py").write_text(git_file(repo, "code/utils.py"))
-    (work / "nb.ipynb").write_text(git_file(repo, "code/train_non_linear.ipynb"))
-    (work / "driver.py").write_text(DRIVER)
-    subprocess.run([python, "driver.py", "nb.ipynb", str(seed), str(path.resolve())], cwd=work,
-                   env={**os.environ, "MPLBACKEND": "Agg"}, check=True)
-    shutil.rmtree(work / "models", ignore_errors=True)  # 2 × 1001 checkpoints, no longer needed
-    return path
 
 
 def run_learndyn(seeds: int, out: Path, init: list[str]):
@@ -216,18 +185,10 @@ def _fmt_row(impl: str, s: int, m: dict) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference-repo", help="snapshot of the reference repository (or LEARNDYN_REFERENCE_REPO)")
-    ap.add_argument("--reference-python", help="a Python with torch (or LEARNDYN_REFERENCE_PYTHON)")
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--jobs", type=int, default=2, help="reference seeds run at once (one thread each)")
-    ap.add_argument("--out", type=Path, default=Path("runs/nonlinear-vs-reference"))
-    args = ap.parse_args()
+    args = reference_arguments(__doc__.splitlines()[0], seeds=5, out="runs/nonlinear-vs-reference").parse_args()
     repo, python = reference_paths(args.reference_repo, args.reference_python)
-    args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(args.jobs) as pool:
-        ref_files = list(pool.map(lambda s: run_reference_seed(repo, python, s, args.out), range(args.seeds)))
+    ref_files = run_notebook_seeds(repo, python, "code/train_non_linear.ipynb", DRIVER, args.seeds, args.out, args.jobs)
     t_ref = time.perf_counter() - t0
     ds, t_ld = run_learndyn(args.seeds, args.out, NOTEBOOK_INIT)
     rows, curves = {}, {}
@@ -236,19 +197,8 @@ def main() -> None:
     published = published_curves()
     path = figure(curves, published)
 
-    import jax
-
-    from learndyn.results import package_versions
-
-    v = package_versions()
-    torch_version = str(np.load(ref_files[0])["torch"])
-    lines = [
-        f"Written by `python benchmarks/compare_nonlinear_reference.py --seeds {args.seeds}` "
-        f"(`make compare-nonlinear-reference`) on {time.strftime('%Y-%m-%d')}.",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores; JAX devices: "
-        + ", ".join(str(d) for d in jax.devices()),
-        f"- versions: {', '.join(f'{k} {val}' for k, val in v.items())}; reference: torch {torch_version}, "
-        "snapshot of yoavger/closed_loop_rnn_learning_dynamics (`code/train_non_linear.ipynb`, its own cells)",
+    lines = provenance_lines(f"python benchmarks/compare_nonlinear_reference.py --seeds {args.seeds}", str(np.load(ref_files[0])["torch"]),
+                             "code/train_non_linear.ipynb", "compare-nonlinear-reference") + [
         "- both with the notebook's init: W = 0.1·N(0, 1/N), input and readout weights N(0, 0.01²), all three "
         f"trained (learndyn's registered defaults: `{' '.join(NOTEBOOK_INIT)}`); learndyn: {args.seeds} seeds in one run"
         + ("" if t_ld is None else f", {t_ld:.0f} s") + "; reference: one process per seed"

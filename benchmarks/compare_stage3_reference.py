@@ -26,35 +26,22 @@ docs/figures/closed_loop/stage3_vs_reference.png; per-seed reference histories a
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
-import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _reference import git_file, reference_paths  # noqa: E402  (benchmarks/ holds the shared helpers)
+from _reference import (DRIVER_HEAD, provenance_lines, reference_arguments, reference_paths,  # noqa: E402
+                        run_notebook_seeds)
 from _results import write_section  # noqa: E402
 
 SECTION = "stage-3 P_eff vs reference"
 FIGURE = Path(__file__).parents[1] / "docs" / "figures" / "closed_loop" / "stage3_vs_reference.png"
 OFFSETS = (50, 100)
 
-DRIVER = r'''
-import json, sys
-import numpy as np
-import torch
-nb, seed, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-torch.set_num_threads(1)
-cells = ["".join(c["source"]) for c in json.load(open(nb))["cells"] if c["cell_type"] == "code"]
-g = {}
-exec(cells[0], g)                                      # imports (from utils import *)
-np.random.seed(seed); torch.manual_seed(seed)
+DRIVER = DRIVER_HEAD + r'''
 full = next(c for c in cells if "train_model_p(model" in c)
 peff = next(c for c in cells if "P_Model_eff(init_sig_zm" in c)
 peff = peff[:peff.index("fig, (ax0,ax1)")]             # stop before the figure
@@ -73,21 +60,6 @@ if "ep_of_stab" in g:                                  # the notebook leaves it 
                                     for e in g["eff_model_his_parameters"]]))
 np.savez(out, **result)
 '''
-
-
-def run_reference_seed(repo: Path, python: str, seed: int, out: Path) -> Path:
-    """One reference seed: overlaps and training losses of the full model and of P_eff (cached)."""
-    path = out / f"reference_seed{seed}.npz"
-    if path.exists():
-        return path
-    work = out / f"reference_seed{seed}"
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "utils.py").write_text(git_file(repo, "code/utils.py"))
-    (work / "nb.ipynb").write_text(git_file(repo, "code/theory.ipynb"))
-    (work / "driver.py").write_text(DRIVER)
-    subprocess.run([python, "driver.py", "nb.ipynb", str(seed), str(path.resolve())], cwd=work,
-                   env={**os.environ, "MPLBACKEND": "Agg"}, check=True)
-    return path
 
 
 def exact_loss(overlaps: np.ndarray, horizon: int = 50, half_width: float = 2.0) -> np.ndarray:
@@ -192,31 +164,15 @@ def figure(rows: dict) -> Path:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference-repo", help="snapshot of the reference repository (or LEARNDYN_REFERENCE_REPO)")
-    ap.add_argument("--reference-python", help="a Python with torch (or LEARNDYN_REFERENCE_PYTHON)")
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--jobs", type=int, default=2, help="reference seeds run at once (one thread each)")
-    ap.add_argument("--out", type=Path, default=Path("runs/stage3-vs-reference"))
-    args = ap.parse_args()
+    args = reference_arguments(__doc__.splitlines()[0], seeds=5, out="runs/stage3-vs-reference").parse_args()
     repo, python = reference_paths(args.reference_repo, args.reference_python)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(args.jobs) as pool:
-        files = list(pool.map(lambda s: run_reference_seed(repo, python, s, args.out), range(args.seeds)))
+    files = run_notebook_seeds(repo, python, "code/theory.ipynb", DRIVER, args.seeds, args.out, args.jobs)
     ds, t_ld = run_learndyn(args.seeds, args.out)
     rows = {"reference": reference_gaps(files), "learndyn": learndyn_gaps(ds)}
     path = figure(rows)
 
-    from learndyn.results import package_versions
-
     pct = lambda x: "–" if x is None else f"{100 * x:.1f} %"  # noqa: E731
-    v = package_versions()
-    lines = [
-        f"Written by `python benchmarks/compare_stage3_reference.py --seeds {args.seeds}` "
-        f"(`make compare-stage3-reference`) on {time.strftime('%Y-%m-%d')}.",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores; versions: "
-        + ", ".join(f"{k} {val}" for k, val in v.items())
-        + f"; reference: torch {np.load(files[0])['torch']}, `code/theory.ipynb` (its own cells)",
+    lines = provenance_lines(f"python benchmarks/compare_stage3_reference.py --seeds {args.seeds}", str(np.load(files[0])["torch"]), "code/theory.ipynb", "compare-stage3-reference") + [
         "- reference: full rank-one model trained 1000 epochs (clipped SGD, batch 100), then P_eff from its overlaps "
         "at its `ep_of_stab`, plain clipped SGD on the four σ's (batch 100); learndyn: `closed-loop-rank1` "
         f"({args.seeds} seeds in one run" + ("" if t_ld is None else f", {t_ld:.0f} s") + "), P_eff by plain clipped "

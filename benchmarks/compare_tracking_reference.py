@@ -23,20 +23,15 @@ docs/figures/closed_loop/tracking_omega1_vs_reference.png; per-seed reference hi
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _reference import git_file, reference_paths  # noqa: E402  (benchmarks/ holds the shared helpers)
+from _reference import provenance_lines, reference_arguments, reference_paths, run_notebook_seeds  # noqa: E402  (benchmarks/ holds the shared helpers)
 from _results import write_section  # noqa: E402
 
 SECTION = "tracking ω1 acquisition vs reference"
@@ -47,7 +42,7 @@ DRIVER = r'''
 import json, sys
 import numpy as np
 import torch
-nb, seed, epochs, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+nb, seed, out, epochs = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 probes = json.loads(sys.argv[5])
 torch.set_num_threads(1)
 cells = ["".join(c["source"]) for c in json.load(open(nb))["cells"] if c["cell_type"] == "code"]
@@ -86,21 +81,6 @@ for ep in range(epochs + 1):                          # record, then train epoch
         exec(loop, g)
 np.savez(out, probe_loss=np.array(loss), eig=np.array(eig), torch=torch.__version__)
 '''
-
-
-def run_reference_seed(repo: Path, python: str, seed: int, epochs: int, out: Path) -> Path:
-    """One reference seed's probe-loss and spectrum history (cached in ``out``)."""
-    path = out / f"reference_seed{seed}_{epochs}.npz"
-    if path.exists():
-        return path
-    work = out / f"reference_seed{seed}"
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "utils.py").write_text(git_file(repo, "code/utils.py"))
-    (work / "nb.ipynb").write_text(git_file(repo, "code/tracking_task.ipynb"))
-    (work / "driver.py").write_text(DRIVER)
-    subprocess.run([python, "driver.py", "nb.ipynb", str(seed), str(epochs), str(path.resolve()),
-                    json.dumps(PROBES)], cwd=work, env={**os.environ, "MPLBACKEND": "Agg"}, check=True)
-    return path
 
 
 def run_learndyn(seeds: int, epochs: int, out: Path):
@@ -159,19 +139,13 @@ def figure(rows: dict, omega: float) -> Path:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference-repo", help="snapshot of the reference repository (or LEARNDYN_REFERENCE_REPO)")
-    ap.add_argument("--reference-python", help="a Python with torch (or LEARNDYN_REFERENCE_PYTHON)")
-    ap.add_argument("--seeds", type=int, default=8)
+    ap = reference_arguments(__doc__.splitlines()[0], seeds=8, out="runs/tracking-vs-reference")
     ap.add_argument("--epochs", type=int, default=800)
-    ap.add_argument("--jobs", type=int, default=2, help="reference seeds run at once (one thread each)")
-    ap.add_argument("--out", type=Path, default=Path("runs/tracking-vs-reference"))
     args = ap.parse_args()
     repo, python = reference_paths(args.reference_repo, args.reference_python)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(args.jobs) as pool:
-        ref_files = list(pool.map(lambda s: run_reference_seed(repo, python, s, args.epochs, args.out),
-                                  range(args.seeds)))
+    ref_files = run_notebook_seeds(repo, python, "code/tracking_task.ipynb", DRIVER, args.seeds, args.out, args.jobs,
+                                   name=f"reference_seed{{seed}}_{args.epochs}",
+                                   extra=(str(args.epochs), json.dumps(PROBES)))
     t0 = time.perf_counter()
     ds = run_learndyn(args.seeds, args.epochs, args.out)
     t_ld = time.perf_counter() - t0
@@ -186,25 +160,14 @@ def main() -> None:
         rows["learndyn"].append(omega1_history(cell["probe_loss"].values, cell["eig_w"].values, steps, omega))
     path = figure(rows, omega)
 
-    import jax
-
-    from learndyn.results import package_versions
-
     def fmt(h):
         if h["acq"] is None:
             return "– | – | –"
         lag = "–" if h["within"] is None else str(h["within"] - h["acq"])
         return f"{h['acq']} | {100 * h['offset']:+.0f} % | {lag}"
 
-    v = package_versions()
-    torch_version = str(np.load(ref_files[0])["torch"])
-    lines = [
-        f"Written by `python benchmarks/compare_tracking_reference.py --seeds {args.seeds} --epochs {args.epochs}` "
-        f"on {time.strftime('%Y-%m-%d')}.",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores; JAX devices: "
-        + ", ".join(str(d) for d in jax.devices()),
-        f"- versions: {', '.join(f'{k} {val}' for k, val in v.items())}; reference: torch {torch_version}, "
-        "snapshot of yoavger/closed_loop_rnn_learning_dynamics (`code/tracking_task.ipynb`, its own cells)",
+    lines = provenance_lines(f"python benchmarks/compare_tracking_reference.py --seeds {args.seeds} --epochs "
+                             f"{args.epochs}", str(np.load(ref_files[0])["torch"]), "code/tracking_task.ipynb", "compare-reference") + [
         f"- learndyn: {args.seeds} seeds in one run, every epoch recorded, {t_ld:.0f} s; reference: one process "
         "per seed (speed is compared in the section 'closed loop vs reference')",
         "- acquisition: first epoch where the centred 51-epoch mean of the ω1 probe loss is < 1 "

@@ -173,27 +173,28 @@ def random_field_variance(dist: LoadingDistribution, kappa, u, g: float, activat
     return delta
 
 
-def mean_field_velocity(dist: LoadingDistribution, kappa: Float[Array, " r"], u: Float[Array, " n_in"], *,
-                        g: float = 0.0, activation: str = "tanh") -> Float[Array, " r"]:
-    r"""``τκ̇ = −κ + Σ_p α_p (μ^n_p ⟨φ⟩_p + Σ^{n,mIb}_p a ⟨φ'⟩_p)`` (module docstring)."""
+def population_average(dist: LoadingDistribution, which: slice, kappa, u, *, g: float = 0.0,
+                       activation: str = "tanh"):
+    r"""``E[ℓ_which φ(x)] = Σ_p α_p (μ^{which}_p ⟨φ⟩_p + Σ^{which, mIb}_p a ⟨φ'⟩_p)`` at ``(κ, u)``: the
+    population average of the loadings ``which`` (``n`` for the latent drive, ``w`` for the readout)
+    weighted by the units' rates (Stein's lemma within each Gaussian population)."""
     kappa, u = jnp.asarray(kappa), jnp.asarray(u, jnp.asarray(kappa).dtype)
     delta = random_field_variance(dist, kappa, u, g, activation)
     mean_phi, mean_dphi, _, a = _population_terms(dist, kappa, u, delta, activation)
-    lay = dist.layout
-    mu_n = jnp.asarray(dist.means)[:, lay.n]
-    cov_n = jnp.asarray(dist.covariances)[:, lay.n][:, :, lay.drive] @ a
-    return -kappa + jnp.asarray(dist.weights) @ (mu_n * mean_phi[:, None] + cov_n * mean_dphi[:, None])
+    mu = jnp.asarray(dist.means)[:, which]
+    cov = jnp.asarray(dist.covariances)[:, which][:, :, dist.layout.drive] @ a
+    return jnp.asarray(dist.weights) @ (mu * mean_phi[:, None] + cov * mean_dphi[:, None])
+
+
+def mean_field_velocity(dist: LoadingDistribution, kappa: Float[Array, " r"], u: Float[Array, " n_in"], *,
+                        g: float = 0.0, activation: str = "tanh") -> Float[Array, " r"]:
+    r"""``τκ̇ = −κ + Σ_p α_p (μ^n_p ⟨φ⟩_p + Σ^{n,mIb}_p a ⟨φ'⟩_p)`` (module docstring)."""
+    return -jnp.asarray(kappa) + population_average(dist, dist.layout.n, kappa, u, g=g, activation=activation)
 
 
 def mean_field_readout(dist: LoadingDistribution, kappa, u, b_out, *, g: float = 0.0, activation: str = "tanh"):
     r"""``y = Σ_p α_p (μ^w_p ⟨φ⟩_p + Σ^{w,mIb}_p a ⟨φ'⟩_p) + b_out``."""
-    kappa, u = jnp.asarray(kappa), jnp.asarray(u, jnp.asarray(kappa).dtype)
-    delta = random_field_variance(dist, kappa, u, g, activation)
-    mean_phi, mean_dphi, _, a = _population_terms(dist, kappa, u, delta, activation)
-    lay = dist.layout
-    mu_w = jnp.asarray(dist.means)[:, lay.w]
-    cov_w = jnp.asarray(dist.covariances)[:, lay.w][:, :, lay.drive] @ a
-    return jnp.asarray(dist.weights) @ (mu_w * mean_phi[:, None] + cov_w * mean_dphi[:, None]) + b_out
+    return population_average(dist, dist.layout.w, kappa, u, g=g, activation=activation) + b_out
 
 
 @dataclass(frozen=True)
