@@ -33,7 +33,7 @@ import abc
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import numpy as np
 
@@ -306,10 +306,10 @@ class Family(abc.ABC):
         fixed points (default: ``None``, not supported)."""
         return None
 
-    def low_rank_analysis(self, ds: xr.Dataset, figures_dir: Path) -> tuple[xr.Dataset, list[Path]] | None:
+    def low_rank_analysis(self, ds: xr.Dataset) -> tuple[xr.Dataset, Callable[[Path], list[Path]]] | None:
         """``learndyn analyze --what low-rank``: the mean-field reduction of the stored low-rank
-        networks (fits, latent fixed points, resampled accuracy) and its figures in ``figures_dir``
-        (default: ``None``, not supported)."""
+        networks (fits, latent fixed points, resampled accuracy), and a function that draws its
+        figures into a folder and returns their paths (default: ``None``, not supported)."""
         return None
 
     def summarize(self, ds: xr.Dataset) -> dict[str, Any]:

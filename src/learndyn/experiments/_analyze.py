@@ -139,32 +139,26 @@ def _analyze(path, what):
             parts.append(spectra_dataset(ds, var))
         if "pca" in chosen:
             parts.append(pca_dataset(ds, var))
-    low_rank_figures: list[Path] = []
-    folder = Path(path) / "analysis"
+    draw_low_rank = None
     if "low-rank" in chosen:  # it searches the fixed points too (fp_*), which it compares with the mean field
-        staging = Path(path) / ".analysis-figures"
-        try:
-            staging.mkdir(exist_ok=True)
-        except OSError as err:
-            raise OutputError(f"cannot write {staging}: {err.strerror or err}") from None
-        lr_out, low_rank_figures = family.low_rank_analysis(ds, staging)
+        lr_out, draw_low_rank = family.low_rank_analysis(ds)
         parts.append(lr_out)
     elif "fixed-points" in chosen:
         parts.append(family.fixed_point_dataset(ds))
     out = xr.merge(parts, combine_attrs="drop") if parts else xr.Dataset()
     out.attrs.update(experiment=ds.attrs.get("experiment", ""), family=ds.attrs.get("family", ""),
                      grid_keys=ds.attrs.get("grid_keys", {}), analyses=",".join(chosen), source="analysis")
+    folder = Path(path) / "analysis"
     try:
         if folder.exists():
             shutil.rmtree(folder)
         (folder / "figures").mkdir(parents=True)
         write_zarr(out, folder / "analysis.zarr")
-        moved = [Path(shutil.move(str(p), folder / "figures" / p.name)) for p in low_rank_figures]
-        if low_rank_figures:
-            shutil.rmtree(low_rank_figures[0].parent, ignore_errors=True)
     except OSError as err:
         raise OutputError(f"cannot write {folder}: {err.strerror or err}") from None
-    paths = analysis_figures(out, folder / "figures") + moved
+    paths = analysis_figures(out, folder / "figures")
+    if draw_low_rank is not None:
+        paths += draw_low_rank(folder / "figures")
     summary = analysis_summary(out)
     (folder / "summary.json").write_text(json.dumps(json_value(summary), indent=1))
     return out, paths, summary

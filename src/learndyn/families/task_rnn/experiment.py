@@ -573,9 +573,10 @@ def fixed_point_dataset(ds: xr.Dataset) -> xr.Dataset:
     return out.drop_vars([v for v in out.data_vars if v.startswith(("param_", "example_"))])
 
 
-def low_rank_analysis(ds: xr.Dataset, figures_dir) -> tuple[xr.Dataset, list] | None:
+def low_rank_analysis(ds: xr.Dataset):
     """``learndyn analyze --what low-rank``: the stored networks' mean-field reduction (recomputed with
-    the run's ``fixed_points`` and ``low_rank`` settings) and the portrait of the first network."""
+    the run's ``fixed_points`` and ``low_rank`` settings), and the drawing of the first network's
+    portrait (``draw(folder) -> [path]``)."""
     from learndyn.errors import UserError
     from learndyn.plots import save_figure
 
@@ -586,11 +587,14 @@ def low_rank_analysis(ds: xr.Dataset, figures_dir) -> tuple[xr.Dataset, list] | 
                         "(model.kind = 'low_rank')")
     out = fixed_point_dataset(ds)  # the fixed points (and PCA) with the mean-field variables beside them
     params = ds[[v for v in ds.data_vars if v.startswith("param_")]]
-    systems = mean_field_systems(xr.merge([out, params], combine_attrs="override").assign_attrs(ds.attrs))
-    paths = []
-    if systems is not None:
+
+    def draw(folder) -> list:
+        systems = mean_field_systems(xr.merge([out, params], combine_attrs="override").assign_attrs(ds.attrs))
+        if systems is None:
+            return []
         sysd, span, rank = systems
-        paths.append(save_figure(plots.mean_field_portrait(sysd, span=span, rank=rank, title=(
+        return [save_figure(plots.mean_field_portrait(sysd, span=span, rank=rank, title=(
             f"{ds.attrs.get('experiment', '')}: trained network vs mean field (first network, first condition)")),
-            Path(figures_dir) / "mean_field_portrait.png"))
-    return out, paths
+            Path(folder) / "mean_field_portrait.png")]
+
+    return out, draw
