@@ -96,4 +96,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from learndyn.numerics import float64
+
+    with float64():  # as the run's own analysis scores its networks (same noise draws)
+        sys.exit(main())
