@@ -470,8 +470,6 @@ def mean_field_systems(ds: xr.Dataset, network: dict | None = None, condition: i
     latent velocity on the plane ``x = Mκ + v₀`` (``g J`` ignored: exact for ``g = 0``) with the
     finder's fixed points projected on the latent space, then the mean field of each fit; ``None``
     if the run has no mean-field analysis."""
-    import tomllib
-
     from learndyn.theory import low_rank as lr
 
     from .low_rank import FITS, distribution
@@ -480,11 +478,8 @@ def mean_field_systems(ds: xr.Dataset, network: dict | None = None, condition: i
         return None
     network = network or {d: 0 for d in ds["mf_kappa"].dims if d in ds.attrs.get("grid_keys", {}) or d == "seed"}
     sub = ds.isel(network)
-    spec = TaskRNNSpec.model_validate(tomllib.loads(ds.attrs["config_toml"]))
     # for drawing: the host's default precision (float64 inside learndyn's float64 scope)
-    leaf = {k: jnp.asarray(sub[f"param_{k}"].values) for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")}
-    net = LowRankRNN(**leaf, activation=spec.model.activation)
-    u = jnp.asarray(list(_conditions(spec.task).values())[condition])
+    spec, net, u = _stored_low_rank(ds, sub, condition)
     rank = ds.sizes["latent"]
     fk = sub["fp_kappa"].isel(condition=condition).values
     ok = np.isfinite(fk).all(-1)
@@ -503,6 +498,17 @@ def mean_field_systems(ds: xr.Dataset, network: dict | None = None, condition: i
     return systems, span, rank
 
 
+def _stored_low_rank(ds: xr.Dataset, sub: xr.Dataset, condition: int, dtype=None):
+    """``(spec, network, u)``: the run's spec, the stored low-rank network of ``sub`` (one network's
+    ``param_*``) and the constant input of fixed-point condition ``condition``."""
+    import tomllib
+
+    spec = TaskRNNSpec.model_validate(tomllib.loads(ds.attrs["config_toml"]))
+    leaf = {k: jnp.asarray(sub[f"param_{k}"].values, dtype) for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")}
+    net = LowRankRNN(**leaf, activation=spec.model.activation)
+    return spec, net, jnp.asarray(list(_conditions(spec.task).values())[condition], dtype)
+
+
 def reduced_system(ds: xr.Dataset, network: dict | None = None, condition: int = 0):
     r"""The exact 2-D reduction of a rank-2 network without random part (``g = 0``), or ``None``.
 
@@ -510,7 +516,7 @@ def reduced_system(ds: xr.Dataset, network: dict | None = None, condition: int =
     is invariant: ``κ̇ = −κ + Nᵀ φ(Mκ + v₀)/N`` (learndyn formulation; Mastrogiuseppe & Ostojic
     2018). Returns ``(velocity, κ of the found fixed points, their stability, (xlim, ylim))``.
     """
-    import tomllib
+    from .low_rank import project_on_latent
 
     if "param_m" not in ds or "param_j" not in ds or ds["param_m"].shape[-1] != 2:
         return None
@@ -518,22 +524,16 @@ def reduced_system(ds: xr.Dataset, network: dict | None = None, condition: int =
     sub = ds.isel(network)
     if np.any(sub["param_j"].values != 0):
         return None
-    spec = TaskRNNSpec.model_validate(tomllib.loads(ds.attrs["config_toml"]))
-    leaf = {k: jnp.asarray(sub[f"param_{k}"].values, jnp.float64)
-            for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")}
-    net = LowRankRNN(**leaf, activation=spec.model.activation)
-    u = jnp.asarray(list(fixed_point_conditions(spec.task).values())[condition], jnp.float64)
-    v0 = np.asarray(net.latent_offset(u))
+    _, net, u = _stored_low_rank(ds, sub, condition, jnp.float64)
     latent = jax.jit(jax.vmap(lambda k: net.latent_velocity(k, u)))
 
     def velocity(kappa):
         return np.asarray(latent(jnp.asarray(kappa)))
 
-    m = np.asarray(leaf["m"])
     ok = np.isfinite(sub["fp_x"].isel(condition=condition).values).all(-1) & sub["fp_fixed"].isel(
         condition=condition).values
     x = sub["fp_x"].isel(condition=condition).values[ok]
-    kappa = np.linalg.lstsq(m, (x - v0).T, rcond=None)[0].T if len(x) else np.zeros((0, 2))
+    kappa = project_on_latent(net, x, np.asarray(u)) if len(x) else np.zeros((0, 2))
     stable = sub["fp_stable"].isel(condition=condition).values[ok]
     span = 1.3 * max(float(np.max(np.abs(kappa))) if len(kappa) else 1.0, 0.5)
     return velocity, kappa, stable, ((-span, span), (-span, span))
