@@ -308,15 +308,17 @@ def _annotate(model_type: type[BaseModel], model: BaseModel, data: dict[str, Any
         lines.append(tomli_w.dumps({name: value}).rstrip())
     for name, field in tables:
         title = f"{prefix}{name}"
-        lines += ["", f"[{title}]"]
+        head = ["", f"[{title}]"]
         doc = (field.annotation.__doc__ or "") if name != "grid" else (field.description or "")
         if doc and not doc.startswith(("A base class", "Usage docs")):
-            lines[-1:-1] = _comment(doc.strip().splitlines()[0])
+            head[-1:-1] = _comment(doc.strip().splitlines()[0])
         if name == "grid":
-            for key, values in data[name].items():
-                lines.append(tomli_w.dumps({key: values}).rstrip())
+            lines += head + [tomli_w.dumps({key: values}).rstrip() for key, values in data[name].items()]
             continue
-        _annotate(field.annotation, getattr(model, name), data[name], root, f"{title}.", lines)
+        body: list[str] = []
+        _annotate(field.annotation, getattr(model, name), data[name], root, f"{title}.", body)
+        if body:  # a section none of whose keys apply to this experiment is left out
+            lines += head + body
 
 
 def json_schema(spec_type: type[BaseSpec]) -> dict[str, Any]:

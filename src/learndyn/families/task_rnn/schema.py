@@ -15,6 +15,7 @@ NETWORKS = ("leaky", "low_rank", "gru", "lstm")
 _TIMED_TASKS = applies_when(kind=tuple(k for k in TASKS if k != "flip_flop"))  # tasks built from periods
 _FLIP_FLOP = applies_when(kind=("flip_flop",))
 _RATE_NETWORKS = applies_when(kind=("leaky", "low_rank"))
+_LOW_RANK = applies_when(**{"model.kind": ("low_rank",)})
 
 
 class CognitiveTask(Strict):
@@ -128,13 +129,17 @@ class LowRankMeanField(Strict):
     """Mean-field reduction of low-rank networks after training (model.kind = 'low_rank';
     learndyn.theory.low_rank): a single Gaussian and a Gaussian mixture fitted to the loadings."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, json_schema_extra=_LOW_RANK)
     populations: int = Field(2, ge=2, le=16, description="Gaussian-mixture populations (the single Gaussian is "
-                                                         "always fitted beside it)")
-    draws: int = Field(10, ge=1, le=1000, description="networks resampled from each fit")
-    size_factor: float = Field(2.0, gt=0, le=64, description="units of a resampled network / units trained")
-    starts_per_axis: int = Field(9, ge=2, le=40, description="Newton starts per latent axis for the mean-field fixed points")
-    max_points: int = Field(16, ge=1, description="mean-field fixed points kept per condition")
+                                                         "always fitted beside it)", json_schema_extra=_LOW_RANK)
+    draws: int = Field(10, ge=1, le=1000, description="networks resampled from each fit",
+                       json_schema_extra=_LOW_RANK)
+    size_factor: float = Field(2.0, gt=0, le=64, description="units of a resampled network / units trained",
+                               json_schema_extra=_LOW_RANK)
+    starts_per_axis: int = Field(9, ge=2, le=40, description="Newton starts per latent axis for the mean-field fixed "
+                                 "points", json_schema_extra=_LOW_RANK)
+    max_points: int = Field(16, ge=1, description="mean-field fixed points kept per condition",
+                            json_schema_extra=_LOW_RANK)
 
 
 class TaskRNNSpec(BaseSpec):
