@@ -1,7 +1,7 @@
 """Tracking: when is ω1 acquired, and where is the recurrent pair then — learndyn vs the reference.
 
 The closed-loop issue's acceptance 4 asks that, at each acquisition (the first epoch where the
-centred 51-epoch mean of a probe loss is < 1, science/closed_loop.md §5.6), eig(W) holds a pair with
+centred 51-epoch mean of a probe loss is < 1, Ger & Barak 2025 (docs/closed_loop.md; items in docs/reproductions.md) §5.6), eig(W) holds a pair with
 ``|Im λ − ω_k| ≤ 0.2 ω_k``; the 20 % band comes from the one published run (−7 % for ω1, measured at
 an epoch that was not stored). This script asks the same question of both implementations over
 several seeds, in one run on one machine:
@@ -171,7 +171,7 @@ def main() -> None:
         f"- learndyn: {args.seeds} seeds in one run, every epoch recorded, {t_ld:.0f} s; reference: one process "
         "per seed (speed is compared in the section 'closed loop vs reference')",
         "- acquisition: first epoch where the centred 51-epoch mean of the ω1 probe loss is < 1 "
-        "(science/closed_loop.md §5.6); *Im at acq.*: Im of the eigenvalue of W nearest ω1 there, relative "
+        "(Ger & Barak 2025 (docs/closed_loop.md; items in docs/reproductions.md) §5.6); *Im at acq.*: Im of the eigenvalue of W nearest ω1 there, relative "
         "to ω1 = 0.628 (acceptance: within ±20 %; published run −7 %, at an epoch not stored); *lag*: epochs "
         "from the acquisition until that eigenvalue is first within 20 %.",
         "",

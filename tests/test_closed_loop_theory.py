@@ -1,4 +1,4 @@
-"""science/closed_loop.md §7 items 1–6, 8 (Gram step), 12, 13: exact identities and theory checks."""
+"""Ger & Barak 2025 (docs/closed_loop.md; items in docs/reproductions.md) §7 items 1–6, 8 (Gram step), 12, 13: exact identities and theory checks."""
 
 import jax
 import jax.numpy as jnp

@@ -22,7 +22,7 @@ def _spec(tmp_path, sigma, n, seeds, extra=""):
 
 
 def test_sigma_zero_kernel_is_the_linearised_two_neuron_system(tmp_path):
-    """σ = 0, orthonormal u0 ⊥ v0: the network is the exact two-neuron system (science §3.3), whose
+    """σ = 0, orthonormal u0 ⊥ v0: the network is the exact two-neuron system (docs/theory/dmft.md), whose
     linearisation is the kernel theory; over the early phase they differ by < 0.2 % (the rich
     correction is second order in τ), and the run stores both curves in one result set."""
     spec = _spec(tmp_path, [0.0], 12, 2, 'init_uv = "orthonormal"\nantithetic = false')

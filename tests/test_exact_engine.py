@@ -1,4 +1,4 @@
-"""science/integrate.md §5 checks 1, 2, 3 and 7(d): the exact engine's loss and gradient."""
+"""Bordelon et al. 2025 (docs/integrate.md; checks in docs/reproductions.md) §5 checks 1, 2, 3 and 7(d): the exact engine's loss and gradient."""
 
 import jax
 import jax.numpy as jnp

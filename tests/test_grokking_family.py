@@ -1,4 +1,4 @@
-"""The grokking family through the one runner (science/grokking.md §1, §3): losses, G_F, masks, CLI."""
+"""The grokking family through the one runner (Tian 2025 (docs/grokking.md; checks in docs/reproductions.md) §1, §3): losses, G_F, masks, CLI."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Grokking theory and data (science/grokking.md §2, §4): the fast acceptance checks of §5."""
+"""Grokking theory and data (Tian 2025 (docs/grokking.md; checks in docs/reproductions.md) §2, §4): the fast acceptance checks of §5."""
 
 import jax
 import jax.numpy as jnp

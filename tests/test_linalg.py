@@ -1,4 +1,4 @@
-"""science/integrate.md §5 check 4: the Lyapunov solver against scipy (Bartels-Stewart)."""
+"""Bordelon et al. 2025 (docs/integrate.md; checks in docs/reproductions.md) §5 check 4: the Lyapunov solver against scipy (Bartels-Stewart)."""
 
 import jax
 import jax.numpy as jnp

@@ -1,4 +1,4 @@
-"""The linear-RNN experiment family through the one runner (science/lrnn.md §4–5, fast checks)."""
+"""The linear-RNN experiment family through the one runner (Proca et al. 2025 (docs/lrnn.md; checks in docs/reproductions.md) §4–5, fast checks)."""
 
 import json
 

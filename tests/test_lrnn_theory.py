@@ -1,4 +1,4 @@
-"""Linear-RNN theory (science/lrnn.md §3): exact identities and the fast acceptance checks of §5."""
+"""Linear-RNN theory (Proca et al. 2025 (docs/lrnn.md; checks in docs/reproductions.md) §3): exact identities and the fast acceptance checks of §5."""
 
 import jax
 import jax.numpy as jnp

@@ -1,4 +1,4 @@
-"""Slow grokking reproductions (science/grokking.md §5 checks 9–14). `make test-slow`; outcomes in
+"""Slow grokking reproductions (Tian 2025 (docs/grokking.md; checks in docs/reproductions.md) §5 checks 9–14). `make test-slow`; outcomes in
 docs/reproductions.md. On 2 CPU cores the Z_71, K = 2048 runs take ≈ 30 min for 500 epochs."""
 
 import numpy as np

@@ -100,7 +100,7 @@ def test_multisensory_means_and_side():
     key = jr.key(8)
     b = make_batch(key, spec)
     p = task_periods(spec)
-    m = np.asarray(multisensory_means(jr.split(key)[0], 4096))  # same generator as science/lrnn.md §2.4
+    m = np.asarray(multisensory_means(jr.split(key)[0], 4096))  # same generator as Proca et al. 2025 (docs/lrnn.md; checks in docs/reproductions.md) §2.4
     np.testing.assert_allclose(np.asarray(b.inputs[:, p["stimulus"][0], 1:]), m, atol=1e-12)
     side = np.sign(m[:, 0] - m[:, 1] + m[:, 2] - m[:, 3])
     np.testing.assert_array_equal(np.asarray(b.targets[:, -1, 0]), side)

@@ -1,4 +1,4 @@
-"""science/integrate.md §5 checks 5, 6, 9 (two-neuron), 10, 11, 12: the reduced theory."""
+"""Bordelon et al. 2025 (docs/integrate.md; checks in docs/reproductions.md) §5 checks 5, 6, 9 (two-neuron), 10, 11, 12: the reduced theory."""
 
 import jax
 import jax.flatten_util
