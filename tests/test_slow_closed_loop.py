@@ -1,5 +1,5 @@
-"""Slow reproductions of science/closed_loop.md §7 items 7–10 (make test-slow; outcomes in
-docs/reproductions.md)."""
+"""Slow reproductions of the closed-loop items 7–10 (Ger & Barak 2025; docs/closed_loop.md).
+`make test-slow`; outcomes and records in docs/reproductions.md."""
 
 import numpy as np
 import pytest

@@ -1,5 +1,5 @@
-"""Slow grokking reproductions (Tian 2025 (docs/grokking.md; checks in docs/reproductions.md) §5 checks 9–14). `make test-slow`; outcomes in
-docs/reproductions.md. On 2 CPU cores the Z_71, K = 2048 runs take ≈ 30 min for 500 epochs."""
+"""Slow grokking reproductions (Tian 2025; checks 9–14 of docs/reproductions.md, docs/grokking.md).
+`make test-slow`; outcomes and records in docs/reproductions.md. On 2 CPU cores the Z_71, K = 2048 runs take ≈ 30 min for 500 epochs."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""Long reproductions of science/integrate.md (``make test-slow``; outcomes in docs/reproductions.md)."""
+"""Long reproductions of `integrate` (Bordelon et al. 2025; docs/integrate.md). ``make test-slow``;
+outcomes and records in docs/reproductions.md."""
 
 import numpy as np
 import pytest

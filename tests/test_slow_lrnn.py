@@ -1,5 +1,5 @@
-"""Slow linear-RNN reproductions (science/lrnn.md §5 checks 9–12). `make test-slow`; outcomes in
-docs/reproductions.md."""
+"""Slow linear-RNN reproductions (Proca et al. 2025, checks 9–12 of docs/reproductions.md).
+`make test-slow`; outcomes and records in docs/reproductions.md."""
 
 import numpy as np
 import pytest
