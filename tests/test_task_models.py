@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from learndyn.models import GRU, LSTM, LeakyRNN, LowRankRNN, frozen_leaves, init_task_rnn, simulate
+from learndyn.models import GRU, LSTM, LeakyRNN, LowRankRNN, frozen_leaves, init_task_rnn, same_structure, simulate
 
 
 def test_leaky_step_is_euler_of_the_rate_equation():
@@ -71,3 +71,22 @@ def test_low_rank_latent_reduction_is_exact():
     full = jax.vmap(lambda xi: net.velocity(xi, u))(x)
     latent = jax.vmap(lambda k: net.latent_velocity(k, u))(kappa)
     np.testing.assert_allclose(full, latent @ net.m.T, atol=1e-12)
+
+
+def test_low_rank_without_random_part_is_the_same_network():
+    """``g = 0`` gives ``random_part = False``: the O(N R) step equals ``W φ`` with the full matrix
+    (float32 rounding), and a grid mixing ``g = 0`` and ``g > 0`` is stacked with the random part kept."""
+    key = jr.key(3)
+    a = init_task_rnn(key, "low_rank", n=40, n_in=3, n_out=2, g=0.0, rank=2)
+    b = init_task_rnn(key, "low_rank", n=40, n_in=3, n_out=2, g=0.4, rank=2)
+    assert not a.random_part and b.random_part
+    x, u = jr.normal(jr.key(4), (40,)), jr.normal(jr.key(5), (3,))
+    for net in (a, b):
+        full = -x + net.recurrent_matrix() @ jnp.tanh(x) + net.w_in @ u + net.b
+        np.testing.assert_allclose(net.velocity(x, u), full, atol=1e-5)
+    mixed = same_structure([a, b])
+    assert all(n.random_part for n in mixed)
+    np.testing.assert_allclose(mixed[0].velocity(x, u), a.velocity(x, u), atol=1e-6)
+    _, out_a = simulate(a, jnp.ones((20, 3)), alpha=0.2)
+    _, out_m = simulate(mixed[0], jnp.ones((20, 3)), alpha=0.2)
+    np.testing.assert_allclose(out_a, out_m, atol=1e-5)

@@ -34,5 +34,6 @@ from ._task_rnn import (
     TaskRNN as TaskRNN,
     frozen_leaves as frozen_leaves,
     init_task_rnn as init_task_rnn,
+    same_structure as same_structure,
     simulate as simulate,
 )

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+import dataclasses
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -73,7 +75,11 @@ class LeakyRNN(_Leaky):
 
 
 class LowRankRNN(_Leaky):
-    """Leaky network with ``W = M Nᵀ/N + j`` (``j = g J`` fixed, not trained)."""
+    """Leaky network with ``W = M Nᵀ/N + j`` (``j = g J`` fixed, not trained).
+
+    ``random_part = False`` declares ``j = 0``: each step then costs ``O(N R)`` instead of
+    ``O(N²)`` (``W φ = M (Nᵀ φ)/N``), which is what makes networks of thousands of units cheap.
+    """
 
     m: Float[Array, "n r"]
     n_vec: Float[Array, "n r"]
@@ -83,6 +89,7 @@ class LowRankRNN(_Leaky):
     w_out: Float[Array, "n_out n"]
     b_out: Float[Array, " n_out"]
     activation: str = eqx.field(static=True, default="tanh")
+    random_part: bool = eqx.field(static=True, default=True)
 
     @property
     def hidden_size(self) -> int:
@@ -90,6 +97,14 @@ class LowRankRNN(_Leaky):
 
     def recurrent_matrix(self):
         return self.m @ self.n_vec.T / self.m.shape[0] + self.j
+
+    def velocity(self, x, u):
+        r"""``τ ẋ = −x + M (Nᵀφ(x))/N + j φ(x) + W_in u + b`` (the ``j`` term only with a random part)."""
+        r = self.rates(x)
+        rec = self.m @ (self.n_vec.T @ r) / self.m.shape[0]
+        if self.random_part:
+            rec = rec + self.j @ r
+        return -x + rec + self.w_in @ u + self.b
 
     def latent_offset(self, u):
         """``v₀ = W_in u + b``: the offset of the invariant plane ``x = Mκ + v₀``."""
@@ -186,7 +201,7 @@ def init_task_rnn(
         if kind == "leaky":
             return LeakyRNN(g * j, w_in, jnp.zeros(n), w_out, b_out, activation)
         return LowRankRNN(jr.normal(km, (n, rank)), jr.normal(kn, (n, rank)), g * j, w_in, jnp.zeros(n),
-                          w_out, b_out, activation)
+                          w_out, b_out, activation, random_part=bool(g != 0))
     gates = {"gru": 3, "lstm": 4}[kind]
     u = jr.normal(kw, (gates * n, n)) * g / jnp.sqrt(n)
     w_in = jr.normal(ki, (gates * n, n_in)) * in_scale / jnp.sqrt(n_in)
@@ -194,6 +209,17 @@ def init_task_rnn(
     if kind == "gru":
         return GRU(w_in, u, b, w_out, b_out)
     return LSTM(w_in, u, b.at[n: 2 * n].set(1.0), w_out, b_out)
+
+
+def same_structure(nets: list) -> list:
+    """Networks that can be stacked: low-rank networks of one grid (some with ``g = 0``, some not)
+    all keep their random part when any of them has one (the flag is part of the pytree's
+    structure)."""
+    flags = {net.random_part for net in nets if isinstance(net, LowRankRNN)}
+    if len(flags) > 1:
+        nets = [dataclasses.replace(net, random_part=True) if isinstance(net, LowRankRNN) else net
+                for net in nets]
+    return nets
 
 
 def frozen_leaves(net: TaskRNN):

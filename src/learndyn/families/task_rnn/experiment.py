@@ -32,7 +32,7 @@ from learndyn.config import grid_points, spec_at
 from learndyn.errors import ConfigError
 from learndyn.family import grid_labels, network_rows, per_network, stack_networks
 from learndyn.imports import load_object, require
-from learndyn.models import LowRankRNN, frozen_leaves, init_task_rnn, simulate
+from learndyn.models import LowRankRNN, frozen_leaves, init_task_rnn, same_structure, simulate
 from learndyn.tasks import Batch, accumulate_ideal_accuracy, make_batch, task_accuracy, task_sizes
 from learndyn.training import Problem, TrainState, gradient_engine, recorded_steps
 
@@ -145,6 +145,7 @@ def build(spec: TaskRNNSpec, *, record_steps=None, phase: str = "main", previous
             datas.append(NetData(np.asarray(s.task.dt / m.tau), np.asarray(m.recurrent_noise),
                                  np.asarray(m.input_noise)))
             lrs.append(s.train.lr)
+    nets = same_structure(nets)
     task = spec.task
     dtype = jnp.dtype(spec.train.precision)
     cast = lambda tree: jax.tree.map(lambda a: jnp.asarray(a, dtype), tree)  # noqa: E731
@@ -505,7 +506,8 @@ def _stored_low_rank(ds: xr.Dataset, sub: xr.Dataset, condition: int, dtype=None
 
     spec = TaskRNNSpec.model_validate(tomllib.loads(ds.attrs["config_toml"]))
     leaf = {k: jnp.asarray(sub[f"param_{k}"].values, dtype) for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")}
-    net = LowRankRNN(**leaf, activation=spec.model.activation)
+    net = LowRankRNN(**leaf, activation=spec.model.activation,
+                     random_part=bool(np.any(sub["param_j"].values != 0)))
     return spec, net, jnp.asarray(list(_conditions(spec.task).values())[condition], dtype)
 
 

@@ -41,7 +41,8 @@ def _network_of(net: LowRankRNN, table: np.ndarray, lay: lr.LoadingLayout, j) ->
     n = table.shape[0]
     f = lambda a: jnp.asarray(a, jnp.float64)  # noqa: E731
     return LowRankRNN(f(table[:, lay.m]), f(table[:, lay.n]), f(j), f(table[:, lay.inputs]), f(table[:, lay.bias]),
-                      f(table[:, lay.w].T / n), f(net.b_out), net.activation)
+                      f(table[:, lay.w].T / n), f(net.b_out), net.activation,
+                      random_part=bool(np.any(np.asarray(j) != 0)))
 
 
 def project_on_latent(net: LowRankRNN, x: np.ndarray, u: np.ndarray) -> np.ndarray:
