@@ -68,6 +68,55 @@ def test_analyze_low_rank_writes_the_portrait_and_the_summary(rank2):
         assert len(summary[key]) == 2
 
 
+def test_mean_field_of_the_units_themselves_finds_every_fixed_point(rank2):
+    """The loadings' empirical distribution (each unit its own population, no spread) makes the mean
+    field the network's exact latent dynamics (g = 0), so the latent finder must return every fixed
+    point the network's own finder located, at the same place (1e-6 of the latent scale) and with the
+    same stability — saddles packed between nearby memories included."""
+    from learndyn.families.task_rnn.low_rank import match
+    from learndyn.theory import low_rank as lr
+
+    ds, _ = rank2
+    for s in range(ds.sizes["seed"]):
+        sub = ds.isel(seed=s)
+        f = lambda k: jnp.asarray(sub[f"param_{k}"].values, jnp.float64)  # noqa: B023, E731
+        table, lay = lr.loadings(f("m"), f("n_vec"), f("w_in"), f("b"), f("w_out"))
+        n, d = table.shape
+        units = lr.LoadingDistribution(np.ones(n) / n, table, np.tile(1e-14 * np.eye(d), (n, 1, 1)), lay)
+        fixed = sub["fp_fixed"].isel(condition=0).values
+        kn, stable = sub["fp_kappa"].isel(condition=0).values[fixed], sub["fp_stable"].isel(condition=0).values[fixed]
+        with learndyn.float64():
+            mf = lr.latent_fixed_points(lambda k: lr.mean_field_velocity(units, k, jnp.zeros(lay.n_in), g=0.0), 2,
+                                        span=1.5 * max(float(np.abs(kn).max()), 1.0))
+        err, same = match(kn, stable, mf, float(sub["latent_extent"]))
+        assert len(kn) >= 1 and err.max() < 1e-6 and same.all(), (s, err, same)
+
+
+def test_analyze_set_changes_only_analysis_settings(rank2):
+    """`learndyn analyze DIR --set low_rank.populations=3`: the mixture gets 3 populations (the
+    network's own fixed points are unchanged, the stored run untouched, the config used recorded);
+    a key that would change the trained networks, or an invalid value, is exit 2 with one line."""
+    from typer.testing import CliRunner
+
+    from learndyn.cli import app
+    from learndyn.experiments._analyze import analyze
+
+    ds, out = rank2
+    an, _, _ = analyze(out, ["low-rank"], ["low_rank.populations=3"])
+    assert an.sizes["population"] == 3
+    assert np.isfinite(an["fit_weights"].sel(fit="mixture").values).all()
+    np.testing.assert_allclose(an["fit_weights"].sel(fit="mixture").sum("population").values, 1.0, atol=1e-9)
+    np.testing.assert_allclose(an["fp_x"].values, ds["fp_x"].values, atol=1e-8, equal_nan=True)
+    assert "populations = 3" in an.attrs["config_toml"] and an.attrs["analysis_overrides"] == ["low_rank.populations=3"]
+    assert learndyn.load_run(out).sizes["population"] == 2  # the run itself is untouched
+    for bad, words in ((["--set", "model.n=8"], "only the analysis settings"),
+                       (["--set", "low_rank.populations=0"], "populations"),
+                       (["--set", "low_rank.colour=1"], "unknown key")):
+        result = CliRunner().invoke(app, ["analyze", str(out), "--what", "low-rank", *bad])
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert words in result.output.replace("\n", " "), result.output
+
+
 def test_analyze_low_rank_on_a_full_rank_run_is_one_clear_error(tmp_path):
     from typer.testing import CliRunner
 

@@ -285,6 +285,7 @@ def show(path: Annotated[Path, typer.Argument(help="run directory")]) -> None:
 def analyze(
     path: Annotated[Path, typer.Argument(help="run directory")],
     what: Annotated[list[str], typer.Option("--what", help="spectra | pca | fixed-points | low-rank (repeatable; default: all the run supports)")] = [],  # noqa: B006
+    set_: Annotated[list[str], typer.Option("--set", help="analysis setting override, e.g. low_rank.populations=8 (repeatable; analysis sections only)")] = [],  # noqa: B006
 ) -> None:
     """Spectra, PCA and fixed points of a saved run; writes DIR/analysis/ (the run is untouched)."""
     from .experiments._analyze import analyze as run_analysis
@@ -292,7 +293,7 @@ def analyze(
 
     items = [w.strip() for entry in what for w in entry.split(",") if w.strip()]
     with err_console.status("analysing…"):
-        _, paths, summary = run_analysis(path, items or None)
+        _, paths, summary = run_analysis(path, items or None, set_)
     _print_table(f"analysis of {summary.get('experiment')} ({summary.get('analyses')})", *headline(summary))
     out_console.print(f"analysis: {path / 'analysis' / 'analysis.zarr'}")
     out_console.print(f"figures:  {path / 'analysis' / 'figures'} ({len(paths)} files)")

@@ -253,6 +253,9 @@ class Family(abc.ABC):
     spec_type: ClassVar[type[BaseSpec]]
     experiments: ClassVar[tuple[Experiment, ...]] = ()
     reserved_dims: ClassVar[frozenset[str]] = frozenset({"seed", "step"})
+    analysis_sections: ClassVar[tuple[str, ...]] = ()
+    """Config sections read only by the analysis after training (e.g. ``fixed_points``):
+    ``learndyn analyze DIR --set section.key=value`` may change them on a stored run."""
     label: ClassVar[str] = ""
     citation: ClassVar[str] = ""
     """The work the family follows, as a reader should cite it (the report shows it)."""

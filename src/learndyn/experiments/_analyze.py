@@ -102,20 +102,51 @@ def pca_dataset(ds: xr.Dataset, var: str) -> xr.Dataset:
     return out
 
 
-def analyze(path: str | os.PathLike, what: list[str] | None = None) -> tuple[xr.Dataset, list[Path], dict]:
+def analyze(path: str | os.PathLike, what: list[str] | None = None,
+            overrides: list[str] | None = None) -> tuple[xr.Dataset, list[Path], dict]:
     """Analyse the run in ``path``; returns the analysis dataset, its figures and its summary.
 
+    ``overrides`` (``"section.key=value"``) change the settings of the analysis itself — only keys
+    of the family's ``analysis_sections`` (task RNNs: ``fixed_points``, ``low_rank``), since the
+    stored networks were trained with the rest. The analysis records the config it used; the run is
+    untouched.
+
     Raises:
-        UserError: unknown analysis, or one the run cannot support (named, with the fix).
+        UserError: unknown analysis, one the run cannot support, or an override outside the
+            analysis sections (named, with the fix).
         OutputError: the run directory cannot be read or the analysis folder cannot be written.
     """
     with float64():
-        return _analyze(path, what)
+        return _analyze(path, what, overrides or [])
 
 
-def _analyze(path, what):
+def with_analysis_settings(ds: xr.Dataset, family, overrides: list[str]) -> xr.Dataset:
+    """``ds`` (a shallow copy) whose stored config has ``overrides`` applied, validated by the
+    family's spec; only keys in ``family.analysis_sections`` may change."""
+    import tomllib
+
+    from ..config import parse_override, set_dotted, to_toml, validate_as
+
+    if not overrides:
+        return ds
+    data = tomllib.loads(ds.attrs["config_toml"])
+    for item in overrides:
+        key, value = parse_override(item)
+        if key.split(".", 1)[0] not in family.analysis_sections or "." not in key:
+            allowed = ", ".join(family.analysis_sections) or "none for this family"
+            raise UserError(f"analyze --set {key}: only the analysis settings can change after training "
+                            f"(sections: {allowed}); for anything else re-run with `learndyn run … --set`")
+        data = set_dotted(data, key, value)
+    spec = validate_as(family.spec_type, data)
+    out = ds.copy()
+    out.attrs = {**ds.attrs, "config_toml": to_toml(spec), "analysis_overrides": list(overrides)}
+    return out
+
+
+def _analyze(path, what, overrides):
     ds = load_run(path)
     family = family_of(ds)
+    ds = with_analysis_settings(ds, family, overrides)
     wvars = _weight_vars(ds)
     can_fp = family.implements("fixed_point_dataset")
     for w in what or []:
@@ -147,7 +178,8 @@ def _analyze(path, what):
         parts.append(family.fixed_point_dataset(ds))
     out = xr.merge(parts, combine_attrs="drop") if parts else xr.Dataset()
     out.attrs.update(experiment=ds.attrs.get("experiment", ""), family=ds.attrs.get("family", ""),
-                     grid_keys=ds.attrs.get("grid_keys", {}), analyses=",".join(chosen), source="analysis")
+                     grid_keys=ds.attrs.get("grid_keys", {}), analyses=",".join(chosen), source="analysis",
+                     config_toml=ds.attrs.get("config_toml", ""), analysis_overrides=list(overrides))
     folder = Path(path) / "analysis"
     try:
         if folder.exists():

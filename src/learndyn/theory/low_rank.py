@@ -205,24 +205,36 @@ class LatentFixedPoints:
 
 
 def latent_fixed_points(velocity, rank: int, *, starts: np.ndarray | None = None, span: float = 3.0,
-                        grid: int = 9, tol: float = 1e-9, merge: float = 1e-4) -> LatentFixedPoints:
-    """Zeros of a latent velocity ``κ ↦ κ̇`` (``R`` dims) by Newton's method from a grid of starts over
-    ``[−span, span]^R`` (or ``starts``), merged within ``merge``; stability from the Jacobian."""
+                        grid: int = 9, levels: int = 4, tol: float = 1e-9, merge: float = 1e-4) -> LatentFixedPoints:
+    """Zeros of a latent velocity ``κ ↦ κ̇`` (``R`` dims) by damped Newton's method, merged within
+    ``merge``; stability from the Jacobian.
+
+    Starts (unless ``starts`` is given): ``grid^R`` points over ``[−s, s]^R`` for each of the nested
+    scales ``s = span, span/2, …, span/2^(levels−1)``, and each Newton step is at most ``s`` long. A
+    coarse grid alone misses zeros packed closer than its spacing (the saddles between nearby
+    memories of a flip-flop network lie a fraction of its spacing apart), and a step as long as the
+    whole span jumps over them."""
     if starts is None:
-        axes = [np.linspace(-span, span, grid)] * rank
-        starts = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, rank)
+        scales = span / 2.0 ** np.arange(max(levels, 1))
+        axes = np.linspace(-1.0, 1.0, grid)
+        unit = np.stack(np.meshgrid(*[axes] * rank, indexing="ij"), -1).reshape(-1, rank)
+        starts = np.concatenate([s * unit for s in scales])
+        limits = np.repeat(scales, len(unit))
+    else:
+        starts = np.asarray(starts, float).reshape(-1, rank)
+        limits = np.full(len(starts), span)
     jac = jax.jacfwd(velocity)
 
-    def newton(k):
+    def newton(k, limit):
         def body(k, _):
             step = jnp.linalg.solve(jac(k) - 1e-12 * jnp.eye(rank), velocity(k))
-            step = step / jnp.maximum(1.0, jnp.linalg.norm(step) / span)  # damped far from a zero
+            step = step / jnp.maximum(1.0, jnp.linalg.norm(step) / limit)  # damped far from a zero
             return (k - step).astype(k.dtype), None
 
         k, _ = jax.lax.scan(body, k, None, length=80)
         return k, jnp.linalg.norm(velocity(k))
 
-    ks, res = jax.jit(jax.vmap(newton))(jnp.asarray(starts, float))
+    ks, res = jax.jit(jax.vmap(newton))(jnp.asarray(starts, float), jnp.asarray(limits, float))
     ks, res = np.asarray(ks), np.asarray(res)
     found: list[np.ndarray] = []
     for k, r in zip(ks, res, strict=True):

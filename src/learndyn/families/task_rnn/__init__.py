@@ -21,4 +21,5 @@ class TaskRNNFamily(learndyn.Family, implementation=".experiment"):
     figure_captions = _text.CAPTIONS
     experiments = tuple(e for e in EXPERIMENTS if e.family == "task-rnn")
     reserved_dims = frozenset(_text.RESERVED)
+    analysis_sections = ("fixed_points", "low_rank")
     label = _text.LABEL
