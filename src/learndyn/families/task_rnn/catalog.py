@@ -65,6 +65,15 @@ EXPERIMENTS: tuple[Experiment, ...] = (
                            "train": {"steps": 2000}}),
     ),
     Experiment(
+        "flip-flop-rank2-mean-field", "task-rnn",
+        "the mean-field reduction of trained rank-2 flip-flop networks (Beiran et al. 2021; Dubreuil et al. "
+        "2022): N = 512, an 8-population Gaussian mixture of the loadings, its latent fixed points against "
+        "the network's and networks resampled at 2 × N",
+        deep_merge(_TASK, {"task": {"kind": "flip_flop", "bits": 2, "duration": 3000, "pulse_probability": 0.02},
+                           "model": {"kind": "low_rank", "n": 512, "rank": 2, "g": 0.0, "recurrent_noise": 0.1},
+                           "train": {"steps": 2000}, "low_rank": {"populations": 8}, "seeds": 5}),
+    ),
+    Experiment(
         "multisensory-decision", "task-rnn",
         "multisensory integration (neurogym statistics, Proca et al. 2025; docs/lrnn.md) as a decision task for a tanh RNN",
         deep_merge(_TASK, {"task": {"kind": "multisensory", "fixation": 100, "stimulus": 500, "decision": 200,
