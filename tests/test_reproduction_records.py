@@ -55,7 +55,8 @@ def _not_yet_recorded(page: str) -> set[str]:
 def test_every_slow_test_has_a_record_from_its_current_code(slow_ids):
     """A record per slow test (or the test listed as not yet recorded); a record passed (or
     xfailed) and its commit contains the last change of the test's file, or the file then differed
-    from now only in docstrings and comments (so it is a record of the test as it now runs); a test listed as not yet recorded has no current passing record."""
+    from now only in docstrings and comments (so it is a record of the test as it now runs); a
+    test listed as not yet recorded has no current passing record."""
     if _git("rev-parse", "--is-inside-work-tree").returncode != 0:
         pytest.skip("not a git checkout: commit ancestry cannot be checked")
     pending = _not_yet_recorded((ROOT / "docs" / "reproductions.md").read_text())

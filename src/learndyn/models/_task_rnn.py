@@ -24,9 +24,8 @@ is added to ``h``.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import dataclasses
+from typing import Literal
 
 import equinox as eqx
 import jax
