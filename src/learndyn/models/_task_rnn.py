@@ -31,6 +31,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
+import numpy as np
 
 from .._types import Array, Float, PRNGKeyArray
 
@@ -93,6 +94,11 @@ class LowRankRNN(_Leaky):
     @property
     def hidden_size(self) -> int:
         return self.m.shape[0]
+
+    @classmethod
+    def from_weights(cls, m, n_vec, j, w_in, b, w_out, b_out, activation: str = "tanh") -> LowRankRNN:
+        """A network from concrete weights (stored or resampled), ``random_part`` read off ``j``."""
+        return cls(m, n_vec, j, w_in, b, w_out, b_out, activation, random_part=bool(np.any(np.asarray(j) != 0)))
 
     def recurrent_matrix(self):
         return self.m @ self.n_vec.T / self.m.shape[0] + self.j

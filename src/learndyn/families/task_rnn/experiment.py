@@ -506,8 +506,7 @@ def _stored_low_rank(ds: xr.Dataset, sub: xr.Dataset, condition: int, dtype=None
 
     spec = TaskRNNSpec.model_validate(tomllib.loads(ds.attrs["config_toml"]))
     leaf = {k: jnp.asarray(sub[f"param_{k}"].values, dtype) for k in ("m", "n_vec", "j", "w_in", "b", "w_out", "b_out")}
-    net = LowRankRNN(**leaf, activation=spec.model.activation,
-                     random_part=bool(np.any(sub["param_j"].values != 0)))
+    net = LowRankRNN.from_weights(**leaf, activation=spec.model.activation)
     return spec, net, jnp.asarray(list(_conditions(spec.task).values())[condition], dtype)
 
 

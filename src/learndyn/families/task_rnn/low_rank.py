@@ -40,9 +40,8 @@ def _fit(table, lay, fit: str, populations: int, seed: int):
 def _network_of(net: LowRankRNN, table: np.ndarray, lay: lr.LoadingLayout, j) -> LowRankRNN:
     n = table.shape[0]
     f = lambda a: jnp.asarray(a, jnp.float64)  # noqa: E731
-    return LowRankRNN(f(table[:, lay.m]), f(table[:, lay.n]), f(j), f(table[:, lay.inputs]), f(table[:, lay.bias]),
-                      f(table[:, lay.w].T / n), f(net.b_out), net.activation,
-                      random_part=bool(np.any(np.asarray(j) != 0)))
+    return LowRankRNN.from_weights(f(table[:, lay.m]), f(table[:, lay.n]), f(j), f(table[:, lay.inputs]),
+                                   f(table[:, lay.bias]), f(table[:, lay.w].T / n), f(net.b_out), net.activation)
 
 
 def project_on_latent(net: LowRankRNN, x: np.ndarray, u: np.ndarray) -> np.ndarray:
