@@ -5,6 +5,7 @@ from ._style import figure_texts as figure_texts, grid_caption as grid_caption, 
 from .analysis import fixed_points_3d as fixed_points_3d
 from ._curves import loss_curves as loss_curves, metric_curves as metric_curves
 from ._kernel import kernel_theory_overlay as kernel_theory_overlay
+from ._large_n import large_n_theory_overlay as large_n_theory_overlay
 from ._spectrum import (
     outlier_trajectory as outlier_trajectory,
     residue_trajectory as residue_trajectory,

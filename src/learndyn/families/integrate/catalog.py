@@ -35,4 +35,13 @@ EXPERIMENTS: tuple[Experiment, ...] = (
          "record": {"points": 9, "spacing": "linear", "spectra": False, "snapshots": 0},
          "grid": {"model.sigma": [0.3, 0.6, 0.9]}},
     ),
+    Experiment(
+        "dmft-integrate-whole-run", "integrate",
+        "N → ∞ theory of the whole run (free Fock-space network) vs simulation at N=1000, σ ∈ {0.3, 0.6}",
+        {"task": {"kind": "leaky", "c_star": 0.2}, "model": {"n": 1000, "antithetic": True},
+         "train": {"steps": 40}, "seeds": 16,
+         "record": {"points": 11, "spacing": "linear", "snapshots": 0},
+         "large_n": {"words": 8, "alternations": 2},
+         "grid": {"model.sigma": [0.3, 0.6]}},
+    ),
 )

@@ -39,6 +39,7 @@ from learndyn.config import grid_dims, grid_points, spec_at
 from learndyn.models import LinearRNN, init_linear_rnn, two_neuron_init
 from learndyn.tasks import TargetSystem, target_eigenvalues, target_initial_loss, target_system
 from learndyn.theory import integrate as theory
+from learndyn.theory import free_limit
 from learndyn.theory import kernel as kernel_theory
 from learndyn.family import grid_labels, isolated, network_rows, stack_networks
 from learndyn.training import (
@@ -53,7 +54,7 @@ from learndyn.training import (
 )
 
 from .schema import IntegrateSpec
-from .theory_gap import kernel_theory_gap
+from .theory_gap import kernel_theory_gap, large_n_theory_gap
 from .report_text import LABEL
 from .report_text import RESERVED as _RESERVED
 
@@ -315,6 +316,9 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
     * ``initial_loss_theory`` (§2.3), ``plateau_loss``, ``plateau_lambda`` (§3.8, multiscale).
     * ``loss_kernel_theory``: the large-N kernel (lazy) theory of ``learndyn.theory.kernel`` under
       the same gradient descent — the early phase of any σ (docs/theory/dmft.md, part 4).
+    * ``loss_large_n_theory``, ``outlier_large_n_theory`` (when ``large_n.words > 0``): the N → ∞
+      limit of the whole run — the same gradient descent on the truncated free Fock-space network
+      of :mod:`learndyn.theory.free_limit`; the outlier is NaN while the learned mode is in the bulk.
     """
     points = grid_points(spec)
     gdims = grid_dims(spec, _RESERVED)
@@ -368,6 +372,17 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
                                 what=f"the kernel theory at lr={lrs[i]:g}") for i, s in enumerate(specs)])
     g = tuple(gdims)
     shp = lambda x: x.reshape(gshape + x.shape[1:])  # noqa: E731
+    large_n = {}
+    if spec.large_n.words:
+        lrs_inf = np.array([_large_n_learning_rate(s) for s in specs])
+        curves = [isolated(_large_n_curve, s, lrs_inf[i], steps, m,
+                           fill=lambda: (np.full(len(steps), np.nan), np.full((len(steps), m), np.nan + 0j)),
+                           what=f"the large-N theory at lr={lrs_inf[i]:g}") for i, s in enumerate(specs)]
+        large_n = {
+            "loss_large_n_theory": (g + ("step",), shp(np.stack([c[0] for c in curves]))),
+            "outlier_large_n_theory": (g + ("step", "mode"), shp(np.stack([c[1] for c in curves]))),
+            "lr_large_n_theory": (g, shp(lrs_inf)),
+        }
     ds = xr.Dataset(
         {
             "loss_theory": (g + ("step",), shp(loss2)),
@@ -381,6 +396,7 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
             "plateau_lambda": (g, shp(plateau_lam)),
             "lr_theory": (g, shp(lrs)),
             "loss_kernel_theory": (g + ("step",), shp(kernel)),
+            **large_n,
         },
         coords={"step": steps.astype(np.int64),
                 **{d: np.asarray(spec.grid[k], float) for d, k in gdims.items()}},
@@ -392,7 +408,45 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
     ds["lambda_ansatz"].attrs["long_name"] = "single-mode ansatz ODE (§3.4)"
     ds["lambda_quasistatic"].attrs["long_name"] = "quasi-static closed form (§3.5)"
     ds["loss_kernel_theory"].attrs["long_name"] = "large-N kernel (lazy) theory, same gradient descent"
+    if large_n:
+        words = f"K = {spec.large_n.words}, d = {spec.large_n.alternations}"
+        ds["loss_large_n_theory"].attrs["long_name"] = f"N → ∞ limit, free Fock-space network ({words})"
+        ds["outlier_large_n_theory"].attrs["long_name"] = (
+            f"learned outlier of the N → ∞ limit, NaN inside the bulk |λ| ≤ σ ({words})")
     return ds
+
+
+def _large_n_learning_rate(s: IntegrateSpec) -> float:
+    """The learning rate of the N → ∞ run: ``train.lr``, or for ``'auto'`` the bulk-aware rule at
+    the limiting bulk edge ``max Re λ(W0) = σ``: ``3 min(c_min, 1 − σ)³``."""
+    if s.train.lr != "auto":
+        return float(s.train.lr)
+    return theory.auto_learning_rate(min(min(s.task.decay_rates), 1.0 - s.model.sigma))
+
+
+def _large_n_curve(s: IntegrateSpec, lr: float, steps: np.ndarray, modes: int):
+    """Loss and learned outliers of the free Fock-space network (``learndyn.theory.free_limit``)
+    trained by the same gradient descent, at the recorded steps."""
+    net = free_limit.free_limit_network(s.model.sigma, s.large_n.words, s.large_n.alternations)
+    target = target_system(s.task)
+    teig = np.pad(target_eigenvalues(s.task), (0, modes - len(target_eigenvalues(s.task))),
+                  constant_values=np.nan)
+    trainable = LinearRNN(*(name in s.train.params for name in ("W", "u", "v")))
+    problem = Problem(params=stack_networks([net]), data=stack_networks([target]), lr=jnp.asarray([lr]),
+                      keys=jr.split(jr.key(0), 1), engine=lambda p, d, k: exact_loss_and_grad(p, d),
+                      trainable=trainable)
+    loss_batch = jax.jit(jax.vmap(lambda p, d: exact_loss_and_grad(p, d).loss))
+
+    def observe(state):
+        eig = np.linalg.eigvals(np.asarray(state.params.w[0]))
+        return {"loss": np.asarray(loss_batch(state.params, problem.data))[0],
+                "outlier": free_limit.free_limit_outliers(eig, teig, s.model.sigma)}
+
+    state, recs = train(problem, list(steps), observe)
+    loss = np.array([r["loss"] for r in recs])
+    if bool(np.asarray(state.diverged)[0]):
+        loss[int(np.asarray(state.diverged_step)[0]) <= steps] = np.nan
+    return loss, np.stack([r["outlier"] for r in recs])
 
 
 def _kernel_curve(s: IntegrateSpec, lr: float, steps: np.ndarray) -> np.ndarray:
@@ -458,6 +512,12 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
         if gap is not None:
             th["kernel_early_phase_end"] = gap["tau_early"].values.tolist()
             th["kernel_max_gap_early"] = gap["max_gap_early"].values.tolist()
+        large = _large_n_gap_or_none(ds)
+        if large is not None:
+            th["large_n_max_gap"] = large["max_gap"].values.tolist()
+            th["large_n_tau_reached"] = large["tau_reached"].values.tolist()
+            if "max_outlier_gap" in large:
+                th["large_n_max_outlier_gap"] = large["max_outlier_gap"].values.tolist()
         if np.isfinite(ds["plateau_loss"].values).any():
             th["plateau_loss"] = per_point("plateau_loss", float)
             th["plateau_eigenvalue"] = per_point("plateau_lambda", float)
@@ -503,6 +563,7 @@ def figures(ds: xr.Dataset, outdir) -> list:
 
     from learndyn.plots import (
         kernel_theory_overlay,
+        large_n_theory_overlay,
         loss_curves,
         outlier_trajectory,
         residue_trajectory,
@@ -521,6 +582,11 @@ def figures(ds: xr.Dataset, outdir) -> list:
     if gap is not None:
         paths.append(save_figure(kernel_theory_overlay(ds, gap, title=f"{name}: simulation vs large-N kernel "
                                                        f"theory\n{LABEL}"), outdir / "kernel_theory.png"))
+    large = _large_n_gap_or_none(ds)
+    if large is not None:
+        paths.append(save_figure(large_n_theory_overlay(ds, large, title=f"{name}: simulation vs the N → ∞ "
+                                                        f"theory of the whole run\n{LABEL}"),
+                                 outdir / "large_n_theory.png"))
     if "eig" not in ds:  # record.spectra = false: loss curves only
         if not gdims:
             paths.append(save_figure(loss_curves(ds, title=f"{name} — {LABEL}", theory_dashed=True),
@@ -561,6 +627,17 @@ def _kernel_gap_or_none(ds: xr.Dataset) -> xr.Dataset | None:
     try:
         return kernel_theory_gap(ds)
     except ValueError:  # lr = 'auto': per-seed learning rates, no common τ grid
+        return None
+
+
+def _large_n_gap_or_none(ds: xr.Dataset) -> xr.Dataset | None:
+    """The N → ∞ theory gap where it is defined (the theory was run, one learning rate per grid
+    point), else ``None``."""
+    if "loss_large_n_theory" not in ds:
+        return None
+    try:
+        return large_n_theory_gap(ds)
+    except ValueError:
         return None
 
 

@@ -108,16 +108,39 @@ class IntegrateRecord(Record):
                                              "record (O(N³) each; off for large-N loss-curve runs)")
 
 
+class LargeNTheory(Strict):
+    """The N → ∞ theory of the whole learning curve: the same gradient descent on the free
+    Fock-space network (``learndyn.theory.free_limit``; learndyn derivation)."""
+
+    words: int = Field(0, ge=0, le=12, description="longest word K of the truncated Fock space "
+                                                   "(0: off; 8 is converged to ≈ 1e-4 for σ ≤ 0.6)")
+    alternations: int = Field(2, ge=0, description="most letter changes d per word (2: converged "
+                                                   "to ≈ 1e-4 at σ = 0.6; ≥ words − 1: no cap)")
+
+    @model_validator(mode="after")
+    def _size(self) -> LargeNTheory:
+        from learndyn.theory.free_limit import fock_dimension
+
+        d = 2 * fock_dimension(self.words, self.alternations)
+        if self.words and d > 3000:
+            raise ValueError(
+                f"large_n.words = {self.words} with large_n.alternations = {self.alternations} gives "
+                f"a {d}-unit limit network (at most 3000); lower one of them"
+            )
+        return self
+
+
 class IntegrateSpec(BaseSpec):
     """Learning to integrate white noise (Bordelon et al. 2025; docs/integrate.md; a reconstruction)."""
 
     family: str = "integrate"
     structural_keys: ClassVar[frozenset[str]] = BaseSpec.structural_keys | {
-        "model.antithetic", "model.init_uv", "model.n", "record.spectra", "task.kind", "train.batch", "train.burn", "train.dt", "train.mc_groups", "train.method", "train.optimizer", "train.params"}
+        "large_n.alternations", "large_n.words", "model.antithetic", "model.init_uv", "model.n", "record.spectra", "task.kind", "train.batch", "train.burn", "train.dt", "train.mc_groups", "train.method", "train.optimizer", "train.params"}
     task: WhiteNoiseTask = Field(default_factory=WhiteNoiseTask)
     model: LinearRNNModel = Field(default_factory=LinearRNNModel)
     train: IntegrateTrain = Field(default_factory=IntegrateTrain)
     record: IntegrateRecord = Field(default_factory=IntegrateRecord)
+    large_n: LargeNTheory = Field(default_factory=LargeNTheory)
 
     @model_validator(mode="after")
     def _check(self) -> IntegrateSpec:
