@@ -20,3 +20,18 @@ def write_section(title: str, lines: list[str], path: Path = RESULTS) -> Path:
         text = text.rstrip("\n") + "\n\n" + body
     path.write_text(text)
     return path
+
+
+def provenance(script: str) -> list[str]:
+    """The first lines of a section: which script wrote it and when, the machine, the versions."""
+    import os
+    import platform
+    import time
+
+    from learndyn.results import package_versions
+
+    return [
+        f"Written by `python benchmarks/{script}` on {time.strftime('%Y-%m-%d')}.",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in package_versions().items()),
+    ]

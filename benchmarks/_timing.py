@@ -27,3 +27,14 @@ def time_advance(problem, steps: int, repeats: int) -> tuple[float, float]:
         jax.block_until_ready(advance(*args, jnp.asarray(1 + r * steps), jnp.asarray(steps)))
         times.append((time.perf_counter() - t0) / steps)
     return statistics.median(times), compile_s
+
+
+def integrate_step_seconds(spec, networks: int = 2, sigma: float = 0.6) -> float:
+    """Seconds per network-step of the production training step of an integrate experiment at its
+    N (one grid point, ``networks`` seeds, timed after compilation; median of 3)."""
+    from learndyn.families.integrate import experiment as integrate
+
+    small = spec.model_copy(update={"seeds": networks, "grid": {"model.sigma": [sigma]}})
+    built = integrate.build(small, record_steps=[0])
+    med, _ = time_advance(built.problem, 1, 3)
+    return med / networks

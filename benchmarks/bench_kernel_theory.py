@@ -13,8 +13,6 @@ the measured wall time of a finished ``learndyn run dmft-integrate-kernel`` is r
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
 
@@ -29,10 +27,9 @@ jax.config.update("jax_enable_x64", True)
 
 from learndyn.config import spec_at
 from learndyn.families.integrate import experiment as integrate
-from learndyn.results import package_versions
 
-from _results import write_section  # noqa: E402  (benchmarks/ is the script's directory)
-from _timing import time_advance  # noqa: E402
+from _results import provenance, write_section  # noqa: E402  (benchmarks/ is the script's directory)
+from _timing import integrate_step_seconds  # noqa: E402
 
 
 def time_theory(spec, repeats: int = 5) -> float:
@@ -47,13 +44,6 @@ def time_theory(spec, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-def time_simulation_step(spec, networks: int = 2) -> float:
-    """Seconds per network-step of the production training step at the experiment's N (σ = 0.6)."""
-    small = spec.model_copy(update={"seeds": networks, "grid": {"model.sigma": [0.6]}})
-    built = integrate.build(small, record_steps=[0])
-    med, _ = time_advance(built.problem, 1, 3)
-    return med / networks
-
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -63,7 +53,7 @@ def main() -> None:
     spec = learndyn.resolve_spec("dmft-integrate-kernel")
     n_nets = spec.seeds * len(spec.grid["model.sigma"])
     theory_s = time_theory(spec)
-    step_s = time_simulation_step(spec)
+    step_s = integrate_step_seconds(spec)
     sim_lower = step_s * n_nets * spec.train.steps
     rows = [
         "| quantity | seconds |",
@@ -77,9 +67,7 @@ def main() -> None:
         rows.append(f"| `learndyn run dmft-integrate-kernel`, measured wall time | {args.run_seconds:.4g} |")
     ratio = (args.run_seconds or sim_lower) / theory_s
     lines = [
-        f"Written by `python benchmarks/bench_kernel_theory.py` on {time.strftime('%Y-%m-%d')}.",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}",
-        "- versions: " + ", ".join(f"{k} {v}" for k, v in package_versions().items()),
+        *provenance("bench_kernel_theory.py"),
         "",
         *rows,
         "",

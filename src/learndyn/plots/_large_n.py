@@ -50,7 +50,8 @@ def large_n_theory_overlay(ds: xr.Dataset, gap: xr.Dataset, *, title: str = ""):
         axes[0, j].set_yscale("log")
         axes[1, j].axhspan(-tol, tol, color="0.85", zorder=0)
         axes[1, j].axhline(0, color=THEORY, lw=0.8)
-        reach = float(np.min(gap["tau_reached"].isel(sel).values))
+        reached = gap["tau_reached"].isel(sel)
+        reach = float(reached.isel(n=-1) if "n" in reached.dims else reached)  # the largest N
         if reach < tau[-1]:
             for ax in axes[:, j]:
                 ax.axvline(reach, color="0.4", ls=":", lw=1)
@@ -67,5 +68,7 @@ def large_n_theory_overlay(ds: xr.Dataset, gap: xr.Dataset, *, title: str = ""):
         axes[1, j].set_ylabel("gap to theory (%)")
         axes[-1, j].set_xlabel("gradient-flow time τ = lr·step")
         axes[0, j].legend(frameon=False, fontsize=8)
-    fig.suptitle(title + f"\n(band: ±{tol:g} %; dotted vertical: last τ within it)", fontsize=10, y=1.02)
+    last = f" at N = {int(sizes[-1])}" if sizes[0] is not None else ""
+    fig.suptitle(title + f"\n(band: ±{tol:g} %; dotted vertical: last τ before the first step outside it{last})",
+                 fontsize=10, y=1.02)
     return fig

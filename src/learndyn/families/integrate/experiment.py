@@ -375,12 +375,14 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
     large_n = {}
     if spec.large_n.words:
         lrs_inf = np.array([_large_n_learning_rate(s) for s in specs])
-        curves = [isolated(_large_n_curve, s, lrs_inf[i], steps, m,
-                           fill=lambda: (np.full(len(steps), np.nan), np.full((len(steps), m), np.nan + 0j)),
-                           what=f"the large-N theory at lr={lrs_inf[i]:g}") for i, s in enumerate(specs)]
+        loss_inf, out_inf = isolated(
+            _large_n_curves, specs, lrs_inf, steps, m,
+            fill=lambda: (np.full((len(specs), len(steps)), np.nan),
+                          np.full((len(specs), len(steps), m), np.nan + 0j)),
+            what="the large-N theory")
         large_n = {
-            "loss_large_n_theory": (g + ("step",), shp(np.stack([c[0] for c in curves]))),
-            "outlier_large_n_theory": (g + ("step", "mode"), shp(np.stack([c[1] for c in curves]))),
+            "loss_large_n_theory": (g + ("step",), shp(loss_inf)),
+            "outlier_large_n_theory": (g + ("step", "mode"), shp(out_inf)),
             "lr_large_n_theory": (g, shp(lrs_inf)),
         }
     ds = xr.Dataset(
@@ -424,29 +426,32 @@ def _large_n_learning_rate(s: IntegrateSpec) -> float:
     return theory.auto_learning_rate(min(min(s.task.decay_rates), 1.0 - s.model.sigma))
 
 
-def _large_n_curve(s: IntegrateSpec, lr: float, steps: np.ndarray, modes: int):
-    """Loss and learned outliers of the free Fock-space network (``learndyn.theory.free_limit``)
-    trained by the same gradient descent, at the recorded steps."""
-    net = free_limit.free_limit_network(s.model.sigma, s.large_n.words, s.large_n.alternations)
-    target = target_system(s.task)
-    teig = np.pad(target_eigenvalues(s.task), (0, modes - len(target_eigenvalues(s.task))),
-                  constant_values=np.nan)
-    trainable = LinearRNN(*(name in s.train.params for name in ("W", "u", "v")))
-    problem = Problem(params=stack_networks([net]), data=stack_networks([target]), lr=jnp.asarray([lr]),
-                      keys=jr.split(jr.key(0), 1), engine=lambda p, d, k: exact_loss_and_grad(p, d),
-                      trainable=trainable)
+def _large_n_curves(specs: list[IntegrateSpec], lrs: np.ndarray, steps: np.ndarray, modes: int):
+    """Loss ``(point, step)`` and learned outliers ``(point, step, mode)`` of the free Fock-space
+    network (``learndyn.theory.free_limit``) of every grid point, trained together (one compiled
+    program: the truncation is the same for all) by the same gradient descent, at the recorded steps."""
+    nets = stack_networks([free_limit.free_limit_network(s.model.sigma, s.large_n.words, s.large_n.alternations)
+                           for s in specs])
+    targets = stack_networks([target_system(s.task) for s in specs])
+    teig = np.stack([np.pad(target_eigenvalues(s.task), (0, modes - len(target_eigenvalues(s.task))),
+                            constant_values=np.nan) for s in specs])
+    sigmas = np.array([s.model.sigma for s in specs])
+    trainable = LinearRNN(*(name in specs[0].train.params for name in ("W", "u", "v")))
+    problem = Problem(params=nets, data=targets, lr=jnp.asarray(lrs), keys=jr.split(jr.key(0), len(specs)),
+                      engine=lambda p, d, k: exact_loss_and_grad(p, d), trainable=trainable)
     loss_batch = jax.jit(jax.vmap(lambda p, d: exact_loss_and_grad(p, d).loss))
 
     def observe(state):
-        eig = np.linalg.eigvals(np.asarray(state.params.w[0]))
-        return {"loss": np.asarray(loss_batch(state.params, problem.data))[0],
-                "outlier": free_limit.free_limit_outliers(eig, teig, s.model.sigma)}
+        eig = np.linalg.eigvals(np.asarray(state.params.w))
+        return {"loss": np.asarray(loss_batch(state.params, targets)),
+                "outlier": np.stack([free_limit.free_limit_outliers(eig[i], teig[i], sigmas[i])
+                                     for i in range(len(specs))])}
 
     state, recs = train(problem, list(steps), observe)
-    loss = np.array([r["loss"] for r in recs])
-    if bool(np.asarray(state.diverged)[0]):
-        loss[int(np.asarray(state.diverged_step)[0]) <= steps] = np.nan
-    return loss, np.stack([r["outlier"] for r in recs])
+    loss = np.stack([r["loss"] for r in recs], axis=1)
+    gone = np.asarray(state.diverged)[:, None] & (steps[None, :] >= np.asarray(state.diverged_step)[:, None])
+    loss[gone] = np.nan
+    return loss, np.stack([r["outlier"] for r in recs], axis=1)
 
 
 def _kernel_curve(s: IntegrateSpec, lr: float, steps: np.ndarray) -> np.ndarray:
