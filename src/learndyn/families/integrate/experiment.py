@@ -376,7 +376,7 @@ def theory_dataset(spec: IntegrateSpec, phases, sim: xr.Dataset | None = None) -
     if spec.large_n.words:
         lrs_inf = np.array([_large_n_learning_rate(s) for s in specs])
         loss_inf, out_inf = isolated(
-            _large_n_curves, specs, lrs_inf, steps, m,
+            _large_n_curves, specs, lrs_inf, steps, teig,
             fill=lambda: (np.full((len(specs), len(steps)), np.nan),
                           np.full((len(specs), len(steps), m), np.nan + 0j)),
             what="the large-N theory")
@@ -426,15 +426,14 @@ def _large_n_learning_rate(s: IntegrateSpec) -> float:
     return theory.auto_learning_rate(min(min(s.task.decay_rates), 1.0 - s.model.sigma))
 
 
-def _large_n_curves(specs: list[IntegrateSpec], lrs: np.ndarray, steps: np.ndarray, modes: int):
+def _large_n_curves(specs: list[IntegrateSpec], lrs: np.ndarray, steps: np.ndarray, teig: np.ndarray):
     """Loss ``(point, step)`` and learned outliers ``(point, step, mode)`` of the free Fock-space
     network (``learndyn.theory.free_limit``) of every grid point, trained together (one compiled
-    program: the truncation is the same for all) by the same gradient descent, at the recorded steps."""
+    program: the truncation is the same for all) by the same gradient descent, at the recorded steps;
+    ``teig`` ``(point, mode)``: the target eigenvalues, NaN-padded."""
     nets = stack_networks([free_limit.free_limit_network(s.model.sigma, s.large_n.words, s.large_n.alternations)
                            for s in specs])
     targets = stack_networks([target_system(s.task) for s in specs])
-    teig = np.stack([np.pad(target_eigenvalues(s.task), (0, modes - len(target_eigenvalues(s.task))),
-                            constant_values=np.nan) for s in specs])
     sigmas = np.array([s.model.sigma for s in specs])
     trainable = LinearRNN(*(name in specs[0].train.params for name in ("W", "u", "v")))
     problem = Problem(params=nets, data=targets, lr=jnp.asarray(lrs), keys=jr.split(jr.key(0), len(specs)),
@@ -513,11 +512,11 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
             "initial_loss": per_point("initial_loss_theory", float),
             "two_neuron_final_loss": per_point("loss_theory", lambda v: float(np.asarray(v)[-1])),
         }
-        gap = _kernel_gap_or_none(ds)
+        gap = _gap_or_none(ds)
         if gap is not None:
             th["kernel_early_phase_end"] = gap["tau_early"].values.tolist()
             th["kernel_max_gap_early"] = gap["max_gap_early"].values.tolist()
-        large = _large_n_gap_or_none(ds)
+        large = _gap_or_none(ds, "loss_large_n_theory")
         if large is not None:
             th["large_n_max_gap"] = large["max_gap"].values.tolist()
             th["large_n_tau_reached"] = large["tau_reached"].values.tolist()
@@ -583,11 +582,11 @@ def figures(ds: xr.Dataset, outdir) -> list:
     paths = []
     if not ds.sizes.get("step", 0):
         return paths
-    gap = _kernel_gap_or_none(ds)
+    gap = _gap_or_none(ds)
     if gap is not None:
         paths.append(save_figure(kernel_theory_overlay(ds, gap, title=f"{name}: simulation vs large-N kernel "
                                                        f"theory\n{LABEL}"), outdir / "kernel_theory.png"))
-    large = _large_n_gap_or_none(ds)
+    large = _gap_or_none(ds, "loss_large_n_theory")
     if large is not None:
         paths.append(save_figure(large_n_theory_overlay(ds, large, title=f"{name}: simulation vs the N → ∞ "
                                                         f"theory of the whole run\n{LABEL}"),
@@ -625,24 +624,15 @@ def figures(ds: xr.Dataset, outdir) -> list:
     return paths
 
 
-def _kernel_gap_or_none(ds: xr.Dataset) -> xr.Dataset | None:
-    """The kernel-theory gap where it is defined (one learning rate per grid point), else ``None``."""
-    if "loss_kernel_theory" not in ds:
+def _gap_or_none(ds: xr.Dataset, theory: str = "loss_kernel_theory") -> xr.Dataset | None:
+    """The gap of the seed mean to a large-N theory curve (``loss_kernel_theory``: the kernel level;
+    ``loss_large_n_theory``: the whole run) where it is defined — the theory is in the set and there
+    is one learning rate per grid point — else ``None``."""
+    if theory not in ds:
         return None
     try:
-        return kernel_theory_gap(ds)
-    except ValueError:  # lr = 'auto': per-seed learning rates, no common τ grid
-        return None
-
-
-def _large_n_gap_or_none(ds: xr.Dataset) -> xr.Dataset | None:
-    """The N → ∞ theory gap where it is defined (the theory was run, one learning rate per grid
-    point), else ``None``."""
-    if "loss_large_n_theory" not in ds:
-        return None
-    try:
-        return large_n_theory_gap(ds)
-    except ValueError:
+        return (kernel_theory_gap if theory == "loss_kernel_theory" else large_n_theory_gap)(ds)
+    except ValueError:  # lr = 'auto' with per-seed learning rates: no common τ grid
         return None
 
 
