@@ -42,6 +42,7 @@ the parameter change it reproduces the kernel level of :mod:`learndyn.theory.ker
 from __future__ import annotations
 
 import itertools
+from math import comb
 
 import jax.numpy as jnp
 import numpy as np
@@ -70,8 +71,6 @@ def fock_words(length: int, alternations: int | None = None) -> list[tuple[int, 
 def fock_dimension(length: int, alternations: int | None = None) -> int:
     """``len(fock_words(length, alternations))`` without building the words."""
     cap = length if alternations is None else alternations
-    from math import comb
-
     return 1 + sum(2 * sum(comb(k - 1, j) for j in range(min(cap, k - 1) + 1)) for k in range(1, length + 1))
 
 
