@@ -21,6 +21,10 @@ CAPTIONS = {
     "kernel_theory": "Seed-mean loss (colour, band = standard error) against the large-N kernel (lazy) theory "
                      "(black) over the early phase; the vertical line marks where the kernel loss has fallen "
                      "10 %, beyond which the theory is not expected to hold.",
+    "large_n_theory": "The whole run against the N → ∞ theory (free Fock-space network, black dashed): seed-mean "
+                      "loss (band = standard error), its relative gap with the ±5 % band, and the learned "
+                      "outlier (faint: every seed) once the theory's mode has left the bulk. A dotted vertical "
+                      "line marks the last τ before the first record outside 5 %.",
     "spectrum": "All eigenvalues of one network's W at every recorded step, coloured by step: the random bulk "
                 "at initialisation and the outlier(s) it learns. The circle is the bulk edge σ.",
     "residues": "Residue ρ of the learned mode(s) against τ (ρ_k = (v·r_k)(l_k·u), so the mode's share of the "
