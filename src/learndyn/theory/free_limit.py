@@ -32,7 +32,7 @@ the origin and cannot fake an outlier); the truncation error of a mode of eigenv
 like ``(σ/|λ|)^K``. Words with several alternations appear only once the learned part of ``W`` feeds
 back (``J Jᵀ v0`` first enters through ``ΔW ∝ (Jᵀv0)(Ju0)ᵀ``), so ``d`` converges fast. The state
 has ``D = 2 × #words`` dimensions (``K = 8``, ``d = 2``: 370), whatever ``N``. Convergence in
-``K`` and ``d`` is checked numerically (tests and docs/theory/dmft.md, "part B").
+``K`` and ``d`` is checked numerically (tests and docs/theory/dmft.md, part 4b).
 
 At σ = 0 the operator is 0 and the network reduces exactly to the two-neuron system of
 Bordelon et al.'s small-initialisation analysis (the vacua are ``u0`` and ``v0``). At first order in

@@ -113,9 +113,9 @@ class LargeNTheory(Strict):
     Fock-space network (``learndyn.theory.free_limit``; learndyn derivation)."""
 
     words: int = Field(0, ge=0, le=12, description="longest word K of the truncated Fock space "
-                                                   "(0: off; 8 is converged to ≈ 1e-4 for σ ≤ 0.6)")
-    alternations: int = Field(2, ge=0, description="most letter changes d per word (2: converged "
-                                                   "to ≈ 1e-4 at σ = 0.6; ≥ words − 1: no cap)")
+                                                   "(0: off; 8 is within ≈ 1e-3 of K = 10 for σ ≤ 0.6)")
+    alternations: int = Field(2, ge=0, description="most letter changes d per word (2: within 1e-4 "
+                                                   "of d = 3 at σ = 0.6; ≥ words − 1: no cap)")
 
     @model_validator(mode="after")
     def _size(self) -> LargeNTheory:

@@ -8,6 +8,23 @@ import xarray as xr
 from learndyn.theory.kernel import early_phase_end
 
 
+def _seed_mean_gap(ds: xr.Dataset, theory_var: str, caller: str):
+    """``(gap, se, theory, tau)``: the relative gap ``⟨L⟩_seeds / L_theory − 1`` of the seed-mean loss
+    (diverged seeds left out), its standard error over seeds — over antithetic pairs where
+    ``model.antithetic`` —, the theory curve and ``τ`` per grid point. Needs one learning rate per
+    grid point (a common ``τ`` grid)."""
+    lr = ds["lr"]
+    if not bool((lr == lr.isel(seed=0)).all()):
+        raise ValueError(f"{caller} needs one learning rate per grid point (set train.lr)")
+    loss = ds["loss"].where(~ds["diverged"])
+    if ds.attrs.get("antithetic"):  # independent units are the pairs (model.antithetic)
+        loss = loss.coarsen(seed=2).mean()
+    theory = ds[theory_var]
+    gap = loss.mean("seed") / theory - 1.0
+    se = loss.std("seed", ddof=1) / np.sqrt(loss.count("seed")) / theory
+    return gap, se, theory, ds["tau"].max("seed")
+
+
 def kernel_theory_gap(ds: xr.Dataset, fraction: float = 0.1) -> xr.Dataset:
     r"""Gap of the seed-mean loss to the large-N kernel theory (docs/theory/dmft.md, part 4).
 
@@ -20,16 +37,7 @@ def kernel_theory_gap(ds: xr.Dataset, fraction: float = 0.1) -> xr.Dataset:
         ds: an integrate result set with ``loss`` and ``loss_kernel_theory``.
         fraction: loss fraction that ends the early phase.
     """
-    lr = ds["lr"]
-    if not bool((lr == lr.isel(seed=0)).all()):
-        raise ValueError("kernel_theory_gap needs one learning rate per grid point (set train.lr)")
-    loss = ds["loss"].where(~ds["diverged"])
-    if ds.attrs.get("antithetic"):  # independent units are the pairs (model.antithetic)
-        loss = loss.coarsen(seed=2).mean()
-    theory = ds["loss_kernel_theory"]
-    gap = loss.mean("seed") / theory - 1.0
-    se = loss.std("seed", ddof=1) / np.sqrt(loss.count("seed")) / theory
-    tau = ds["tau"].max("seed")
+    gap, se, theory, tau = _seed_mean_gap(ds, "loss_kernel_theory", "kernel_theory_gap")
     early = xr.apply_ufunc(lambda th, t: early_phase_end(th, t, fraction), theory, tau,
                            input_core_dims=[["step"], ["step"]], vectorize=True)
     max_gap = abs(gap).where(tau <= early).max("step")
@@ -54,17 +62,8 @@ def large_n_theory_gap(ds: xr.Dataset, tolerance: float = 0.05, margin: float = 
         tolerance: relative loss gap that defines ``tau_reached``.
         margin: distance from the bulk edge beyond which the outlier is compared.
     """
-    lr = ds["lr"]
-    if not bool((lr == lr.isel(seed=0)).all()):
-        raise ValueError("large_n_theory_gap needs one learning rate per grid point (set train.lr)")
+    gap, se, theory, tau = _seed_mean_gap(ds, "loss_large_n_theory", "large_n_theory_gap")
     ok = ~ds["diverged"]
-    loss = ds["loss"].where(ok)
-    if ds.attrs.get("antithetic"):
-        loss = loss.coarsen(seed=2).mean()
-    theory = ds["loss_large_n_theory"]
-    gap = loss.mean("seed") / theory - 1.0
-    se = loss.std("seed", ddof=1) / np.sqrt(loss.count("seed")) / theory
-    tau = ds["tau"].max("seed")
 
     def reached(g, t):
         bad = np.flatnonzero(~(np.abs(g) <= tolerance))
