@@ -10,7 +10,8 @@ import pytest
 import learndyn
 
 SMALL = ["model.n=24", "train.steps=60", "task.duration=400", "task.batch=16", "train.test_batch=32",
-         "fixed_points.inits=24", "fixed_points.steps=100", "low_rank.draws=2", "record.points=3"]
+         "fixed_points.inits=24", "fixed_points.steps=100", "low_rank.draws=2", "low_rank.bootstraps=3",
+         "record.points=3"]
 
 
 @pytest.fixture(scope="module")
@@ -85,11 +86,45 @@ def test_mean_field_of_the_units_themselves_finds_every_fixed_point(rank2):
         units = lr.LoadingDistribution(np.ones(n) / n, table, np.tile(1e-14 * np.eye(d), (n, 1, 1)), lay)
         fixed = sub["fp_fixed"].isel(condition=0).values
         kn, stable = sub["fp_kappa"].isel(condition=0).values[fixed], sub["fp_stable"].isel(condition=0).values[fixed]
+        span = 1.5 * max(float(np.abs(kn).max()), 1.0)
         with learndyn.float64():
             mf = lr.latent_fixed_points(lambda k: lr.mean_field_velocity(units, k, jnp.zeros(lay.n_in), g=0.0), 2,
-                                        span=1.5 * max(float(np.abs(kn).max()), 1.0))
-        err, same = match(kn, stable, mf, float(sub["latent_extent"]))
-        assert len(kn) >= 1 and err.max() < 1e-6 and same.all(), (s, err, same)
+                                        span=span)
+            # the same through the compiled, distribution-as-argument path with one quadrature node
+            exact = lr.latent_fixed_points(lr.latent_velocity(0.0, "tanh", 1), 2, span=span,
+                                           args=(lr.empirical_distribution(table, lay), jnp.zeros(lay.n_in)))
+        for found in (mf, exact):
+            err, same = match(kn, stable, found, float(sub["latent_extent"]))
+            assert len(kn) >= 1 and err.max() < 1e-6 and same.all(), (s, err, same)
+
+
+def test_bootstrap_floor_is_recorded_and_a_full_bootstrap_is_the_network(rank2):
+    """The finite-size floor: ``low_rank.bootstraps`` networks of the N trained units drawn with
+    replacement, compared with the network as the fits are. Draws are multiples of 1/N summing to 1;
+    counts all one (every unit once) is the network itself, whose comparison error is 0 (1e-6)."""
+    from learndyn.families.task_rnn.low_rank import match
+    from learndyn.theory import low_rank as lr
+
+    ds, _ = rank2
+    err = ds["bootstrap_position_error"]
+    assert err.dims[-3:] == ("bootstrap", "condition", "fp") and ds.sizes["bootstrap"] == 3
+    points = np.isfinite(ds["fp_kappa"]).all("latent")
+    assert np.all(np.isfinite(err.where(points).values) | ~points.values[:, None] | np.isinf(err.values))
+    assert float(err.where(points).min()) >= 0
+    sub = ds.isel(seed=0)
+    table, lay = lr.loadings(*(sub[f"param_{k}"].values for k in ("m", "n_vec", "w_in", "b", "w_out")))
+    n = len(table)
+    boot = lr.bootstrap_distribution(table, lay, jax.random.key(3))
+    np.testing.assert_allclose(boot.weights.sum(), 1.0, atol=1e-12)
+    np.testing.assert_allclose(boot.weights * n, np.round(boot.weights * n), atol=1e-9)
+    assert (boot.weights == 0).any()  # a draw with replacement leaves some units out
+    fixed = sub["fp_fixed"].isel(condition=0).values
+    kn, stable = sub["fp_kappa"].isel(condition=0).values[fixed], sub["fp_stable"].isel(condition=0).values[fixed]
+    with learndyn.float64():
+        whole = lr.latent_fixed_points(lr.latent_velocity(0.0, "tanh", 1), 2, span=1.5 * max(float(np.abs(kn).max()), 1.0),
+                                       args=(lr.empirical_distribution(table, lay, np.ones(n)), jnp.zeros(lay.n_in)))
+    e, same = match(kn, stable, whole, float(sub["latent_extent"]))
+    assert e.max() < 1e-6 and same.all()
 
 
 def test_analyze_set_changes_only_analysis_settings(rank2):

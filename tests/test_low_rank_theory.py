@@ -108,3 +108,21 @@ def test_resampled_loadings_follow_the_mixture():
     order = np.argsort(fit.means[:, 0])
     np.testing.assert_allclose(fit.weights[order], [0.25, 0.75], atol=0.01)
     np.testing.assert_allclose(fit.means[order], means, atol=0.03)
+
+
+def test_mixture_fit_does_not_depend_on_the_units_of_a_loading():
+    """EM's start is standardised: multiplying one loading column by 1000 (the readout loadings are
+    often far larger than the rest) multiplies that column of the fitted means by 1000 and leaves every
+    other number of the fit unchanged (1e-6)."""
+    rng = np.random.default_rng(5)
+    lay = lr.LoadingLayout(1, 1, 1)
+    table = np.concatenate([rng.standard_normal((300, lay.size)) + 2.0 * (rng.random((300, 1)) < 0.5),
+                            rng.standard_normal((300, lay.size)) * 0.5], axis=0)
+    scale = np.ones(lay.size)
+    scale[lay.w] = 1000.0
+    a = lr.fit_loadings(table, lay, 3, seed=1)
+    b = lr.fit_loadings(table * scale, lay, 3, seed=1)
+    order_a, order_b = np.argsort(a.weights), np.argsort(b.weights)
+    np.testing.assert_allclose(b.weights[order_b], a.weights[order_a], atol=1e-6)
+    np.testing.assert_allclose(b.means[order_b] / scale, a.means[order_a], atol=1e-6)
+    np.testing.assert_allclose(b.covariances[order_b] / np.outer(scale, scale), a.covariances[order_a], atol=1e-6)

@@ -219,14 +219,19 @@ def analysis_summary(out: xr.Dataset) -> dict[str, Any]:
     if "participation_ratio" in out:
         s["participation_ratio"] = out["participation_ratio"].values.tolist()
     if "mf_position_error" in out:
-        fixed = np.isfinite(out["mf_position_error"])
+        points = np.isfinite(out["fp_kappa"]).all("latent")  # the network's own fixed points
         for fit in out["fit"].values:
             sub = out.sel(fit=fit)
-            s[f"mean_field_{fit}_worst_position_error"] = sub["mf_position_error"].where(fixed.sel(fit=fit)).max(
+            s[f"mean_field_{fit}_worst_position_error"] = sub["mf_position_error"].where(points).max(
                 ("condition", "fp")).values.tolist()
-            s[f"mean_field_{fit}_same_stability"] = (sub["mf_same_stability"] | ~fixed.sel(fit=fit)).all(
+            s[f"mean_field_{fit}_same_stability"] = (sub["mf_same_stability"] | ~points).all(
                 ("condition", "fp")).values.tolist()
             s[f"resampled_{fit}_accuracy"] = sub["resampled_accuracy"].mean("draw").values.tolist()
+        if out.sizes.get("bootstrap", 0):  # the finite-size floor: the network's own units resampled
+            worst = out["bootstrap_position_error"].where(points).max(("condition", "fp"))
+            same = (out["bootstrap_same_stability"] | ~points).all(("condition", "fp"))
+            s["bootstrap_median_worst_position_error"] = worst.median("bootstrap").values.tolist()
+            s["bootstrap_same_stability_share"] = same.mean("bootstrap").values.tolist()
         s["trained_accuracy"] = out["trained_accuracy"].values.tolist()
     return s
 

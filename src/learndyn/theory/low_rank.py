@@ -36,6 +36,7 @@ it still performs the task, the fit captured the structure that matters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache, partial
 
 import jax
 import jax.numpy as jnp
@@ -101,9 +102,14 @@ def loadings(m: Float[Array, "n r"], n_vec: Float[Array, "n r"], w_in: Float[Arr
     return table, LoadingLayout(m.shape[1], w_in.shape[1], w_out.shape[0])
 
 
+@partial(jax.tree_util.register_dataclass, data_fields=["weights", "means", "covariances"],
+         meta_fields=["layout"])
 @dataclass(frozen=True)
 class LoadingDistribution:
-    """A mixture of Gaussian populations over the loadings (one population: a single Gaussian)."""
+    """A mixture of Gaussian populations over the loadings (one population: a single Gaussian).
+
+    A pytree (the layout is static), so a compiled mean field can take any distribution of the same
+    shape as an argument."""
 
     weights: np.ndarray  # (P,)
     means: np.ndarray  # (P, D)
@@ -115,19 +121,52 @@ class LoadingDistribution:
         return len(self.weights)
 
 
+def empirical_distribution(table: np.ndarray, layout: LoadingLayout,
+                           counts: np.ndarray | None = None) -> LoadingDistribution:
+    """The units themselves as a distribution: one population per unit, no spread, weights
+    ``counts / Σ counts`` (all ``1/N`` by default). With ``g = 0`` its mean field *is* the
+    network's latent dynamics."""
+    table = np.asarray(table, float)
+    counts = np.ones(len(table)) if counts is None else np.asarray(counts, float)
+    return LoadingDistribution(counts / counts.sum(), table, np.zeros((len(table),) + 2 * table.shape[1:]), layout)
+
+
+def bootstrap_distribution(table: np.ndarray, layout: LoadingLayout, key) -> LoadingDistribution:
+    r"""The empirical distribution of ``N`` units drawn with replacement from the ``N`` rows of ``table``.
+
+    Its mean field is the latent dynamics of another network of the same size whose units come
+    from the same population as the trained ones. How far its fixed points fall from the trained
+    network's is the **finite-size floor** of any description of the loadings by a distribution
+    (learndyn formulation): a fit estimated from ``N`` units cannot be expected to locate the
+    fixed points more precisely than ``N`` fresh units do.
+    """
+    n = len(table)
+    counts = np.bincount(np.asarray(jr.randint(key, (n,), 0, n)), minlength=n)
+    return empirical_distribution(table, layout, counts)
+
+
 def fit_loadings(table: np.ndarray, layout: LoadingLayout, populations: int = 1, *, seed: int = 0,
                  n_init: int = 5) -> LoadingDistribution:
     """Fit ``populations`` Gaussians to the rows of ``table`` (scikit-learn's ``GaussianMixture``,
-    full covariances, ``n_init`` EM restarts; ``populations = 1`` is the sample mean and covariance)."""
+    full covariances, ``n_init`` EM restarts; ``populations = 1`` is the sample mean and covariance).
+
+    The mixture is fitted to the loadings standardised column by column and mapped back (learndyn
+    formulation). A full-covariance mixture is itself invariant under that rescaling, but EM's
+    k-means start is not: the readout loadings ``N·W_out`` are typically 10–100× larger than the
+    others and would otherwise decide the populations alone.
+    """
     from sklearn.mixture import GaussianMixture
 
     table = np.asarray(table, float)
     if populations == 1:
         return LoadingDistribution(np.ones(1), table.mean(0, keepdims=True),
                                    np.cov(table, rowvar=False, bias=True)[None], layout)
+    centre, scale = table.mean(0), table.std(0)
+    scale = np.where(scale > 0, scale, 1.0)
     gm = GaussianMixture(populations, covariance_type="full", n_init=n_init, random_state=seed,
-                         reg_covar=1e-6).fit(table)
-    return LoadingDistribution(gm.weights_, gm.means_, gm.covariances_, layout)
+                         reg_covar=1e-6).fit((table - centre) / scale)
+    return LoadingDistribution(gm.weights_, gm.means_ * scale + centre,
+                               gm.covariances_ * np.outer(scale, scale), layout)
 
 
 def sample_loadings(dist: LoadingDistribution, key, size: int) -> np.ndarray:
@@ -144,7 +183,7 @@ def _gauss_hermite(order: int = 80):
     return jnp.asarray(x), jnp.asarray(w / w.sum())
 
 
-def _population_terms(dist: LoadingDistribution, kappa, u, delta, activation: str):
+def _population_terms(dist: LoadingDistribution, kappa, u, delta, activation: str, quadrature: int = 80):
     """Per population: ``(⟨φ⟩, ⟨φ'⟩, ⟨φ²⟩, a)`` of the Gaussian input current at ``(κ, u)``."""
     phi, dphi = _ACT[activation]
     lay = dist.layout
@@ -153,20 +192,20 @@ def _population_terms(dist: LoadingDistribution, kappa, u, delta, activation: st
     mu = jnp.asarray(dist.means)[:, drive] @ a
     cov = jnp.asarray(dist.covariances)[:, drive][:, :, drive]
     var = jnp.einsum("i,pij,j->p", a, cov, a) + delta
-    z, w = _gauss_hermite()
+    z, w = _gauss_hermite(quadrature)
     # (a floor under the variance keeps the derivative finite where it vanishes, e.g. κ = 0, g = 0)
     x = mu[:, None] + jnp.sqrt(jnp.maximum(var, 1e-30))[:, None] * z[None]
     return phi(x) @ w, dphi(x) @ w, phi(x) ** 2 @ w, a
 
 
 def random_field_variance(dist: LoadingDistribution, kappa, u, g: float, activation: str = "tanh",
-                          iterations: int = 60):
+                          iterations: int = 60, quadrature: int = 80):
     r"""``Δ = g² Σ_p α_p ⟨φ²⟩_p(Δ)`` by fixed-point iteration (``0`` for ``g = 0``)."""
     if g == 0:
         return jnp.zeros((), jnp.asarray(kappa).dtype)
 
     def body(delta, _):
-        _, _, sq, _ = _population_terms(dist, kappa, u, delta, activation)
+        _, _, sq, _ = _population_terms(dist, kappa, u, delta, activation, quadrature)
         return (g**2 * jnp.asarray(dist.weights) @ sq).astype(delta.dtype), None
 
     delta, _ = jax.lax.scan(body, jnp.zeros((), jnp.asarray(kappa).dtype), None, length=iterations)
@@ -174,22 +213,36 @@ def random_field_variance(dist: LoadingDistribution, kappa, u, g: float, activat
 
 
 def population_average(dist: LoadingDistribution, which: slice, kappa, u, *, g: float = 0.0,
-                       activation: str = "tanh"):
+                       activation: str = "tanh", quadrature: int = 80):
     r"""``E[ℓ_which φ(x)] = Σ_p α_p (μ^{which}_p ⟨φ⟩_p + Σ^{which, mIb}_p a ⟨φ'⟩_p)`` at ``(κ, u)``: the
     population average of the loadings ``which`` (``n`` for the latent drive, ``w`` for the readout)
-    weighted by the units' rates (Stein's lemma within each Gaussian population)."""
+    weighted by the units' rates (Stein's lemma within each Gaussian population). ``quadrature``: Gauss–Hermite
+    nodes of each population average (1 is exact for populations without spread when ``g = 0``)."""
     kappa, u = jnp.asarray(kappa), jnp.asarray(u, jnp.asarray(kappa).dtype)
-    delta = random_field_variance(dist, kappa, u, g, activation)
-    mean_phi, mean_dphi, _, a = _population_terms(dist, kappa, u, delta, activation)
+    delta = random_field_variance(dist, kappa, u, g, activation, quadrature=quadrature)
+    mean_phi, mean_dphi, _, a = _population_terms(dist, kappa, u, delta, activation, quadrature)
     mu = jnp.asarray(dist.means)[:, which]
     cov = jnp.asarray(dist.covariances)[:, which][:, :, dist.layout.drive] @ a
     return jnp.asarray(dist.weights) @ (mu * mean_phi[:, None] + cov * mean_dphi[:, None])
 
 
 def mean_field_velocity(dist: LoadingDistribution, kappa: Float[Array, " r"], u: Float[Array, " n_in"], *,
-                        g: float = 0.0, activation: str = "tanh") -> Float[Array, " r"]:
+                        g: float = 0.0, activation: str = "tanh", quadrature: int = 80) -> Float[Array, " r"]:
     r"""``τκ̇ = −κ + Σ_p α_p (μ^n_p ⟨φ⟩_p + Σ^{n,mIb}_p a ⟨φ'⟩_p)`` (module docstring)."""
-    return -jnp.asarray(kappa) + population_average(dist, dist.layout.n, kappa, u, g=g, activation=activation)
+    return -jnp.asarray(kappa) + population_average(dist, dist.layout.n, kappa, u, g=g, activation=activation,
+                                                    quadrature=quadrature)
+
+
+@lru_cache(maxsize=16)
+def latent_velocity(g: float = 0.0, activation: str = "tanh", quadrature: int = 80):
+    """``(κ, dist, u) ↦ τκ̇`` of :func:`mean_field_velocity` for a random-part gain ``g`` and an activation:
+    one function per setting, so :func:`latent_fixed_points` compiles its search once for all
+    distributions of one shape."""
+
+    def velocity(kappa, dist: LoadingDistribution, u):
+        return mean_field_velocity(dist, kappa, u, g=g, activation=activation, quadrature=quadrature)
+
+    return velocity
 
 
 def mean_field_readout(dist: LoadingDistribution, kappa, u, b_out, *, g: float = 0.0, activation: str = "tanh"):
@@ -204,10 +257,33 @@ class LatentFixedPoints:
     stable: np.ndarray  # (K,)
 
 
-def latent_fixed_points(velocity, rank: int, *, starts: np.ndarray | None = None, span: float = 3.0,
-                        grid: int = 9, levels: int = 4, tol: float = 1e-9, merge: float = 1e-4) -> LatentFixedPoints:
+@lru_cache(maxsize=32)
+def _newton_search(velocity):
+    """Compiled damped-Newton search for the zeros of ``velocity(κ, *args)``, one per velocity function
+    (``args`` are traced, so new distributions of the same shape reuse the compilation)."""
+    jac = jax.jacfwd(velocity)
+
+    def newton(k, limit, args):
+        rank = k.shape[-1]
+
+        def body(k, _):
+            step = jnp.linalg.solve(jac(k, *args) - 1e-12 * jnp.eye(rank), velocity(k, *args))
+            step = step / jnp.maximum(1.0, jnp.linalg.norm(step) / limit)  # damped far from a zero
+            return (k - step).astype(k.dtype), None
+
+        k, _ = jax.lax.scan(body, k, None, length=80)
+        return k, jnp.linalg.norm(velocity(k, *args))
+
+    return jax.jit(jax.vmap(newton, in_axes=(0, 0, None))), jax.jit(jac)
+
+
+def latent_fixed_points(velocity, rank: int, *, args: tuple = (), starts: np.ndarray | None = None,
+                        span: float = 3.0, grid: int = 9, levels: int = 4, tol: float = 1e-9,
+                        merge: float = 1e-4) -> LatentFixedPoints:
     """Zeros of a latent velocity ``κ ↦ κ̇`` (``R`` dims) by damped Newton's method, merged within
-    ``merge``; stability from the Jacobian.
+    ``merge``; stability from the Jacobian. ``velocity`` is called as ``velocity(κ, *args)``; pass what
+    changes between calls (a distribution, an input) in ``args`` and keep ``velocity`` the same function
+    (e.g. :func:`latent_velocity`), and the search is compiled once.
 
     Starts (unless ``starts`` is given): ``grid^R`` points over ``[−s, s]^R`` for each of the nested
     scales ``s = span, span/2, …, span/2^(levels−1)``, and each Newton step is at most ``s`` long. A
@@ -223,24 +299,14 @@ def latent_fixed_points(velocity, rank: int, *, starts: np.ndarray | None = None
     else:
         starts = np.asarray(starts, float).reshape(-1, rank)
         limits = np.full(len(starts), span)
-    jac = jax.jacfwd(velocity)
-
-    def newton(k, limit):
-        def body(k, _):
-            step = jnp.linalg.solve(jac(k) - 1e-12 * jnp.eye(rank), velocity(k))
-            step = step / jnp.maximum(1.0, jnp.linalg.norm(step) / limit)  # damped far from a zero
-            return (k - step).astype(k.dtype), None
-
-        k, _ = jax.lax.scan(body, k, None, length=80)
-        return k, jnp.linalg.norm(velocity(k))
-
-    ks, res = jax.jit(jax.vmap(newton))(jnp.asarray(starts, float), jnp.asarray(limits, float))
+    search, jac = _newton_search(velocity)
+    ks, res = search(jnp.asarray(starts, float), jnp.asarray(limits, float), args)
     ks, res = np.asarray(ks), np.asarray(res)
     found: list[np.ndarray] = []
     for k, r in zip(ks, res, strict=True):
         if r < tol and np.all(np.isfinite(k)) and all(np.linalg.norm(k - f) > merge for f in found):
             found.append(k)
     kappa = np.array(found).reshape(-1, rank)
-    eig = np.array([np.linalg.eigvals(np.asarray(jac(jnp.asarray(k)))) for k in kappa]).reshape(-1, rank)
+    eig = np.array([np.linalg.eigvals(np.asarray(jac(jnp.asarray(k), *args))) for k in kappa]).reshape(-1, rank)
     eig = np.take_along_axis(eig, np.argsort(-eig.real, axis=1), axis=1) if len(eig) else eig
     return LatentFixedPoints(kappa, eig, eig[:, 0].real < 0 if len(eig) else np.zeros(0, bool))

@@ -354,7 +354,8 @@ def analysis_dataset(spec: TaskRNNSpec, phases, sim: xr.Dataset) -> xr.Dataset:
 
         ds = ds.assign_coords(fit=list(FITS), loading=_loading_names(res.state.params, spec))
         for name, (source, long) in ATTRS.items():
-            ds[name].attrs.update(long_name=long, source=source)
+            if name in ds:
+                ds[name].attrs.update(long_name=long, source=source)
     return ds
 
 
@@ -374,7 +375,7 @@ def _low_rank_variables(spec: TaskRNNSpec, params, built: Built, analysis: dict,
     params64 = jax.tree.map(lambda a: jnp.asarray(a, jnp.float64), params)
     out = analyse(spec, params64, built.problem.data, built.test, getattr(task_api, "accuracy", task_accuracy),
                   analysis, diverged, _conditions(spec.task), trial_outputs)
-    return {name: built.label(out[name], dims) for name, dims in DIMS.items()}
+    return {name: built.label(out[name], dims) for name, dims in DIMS.items() if name in out}
 
 
 def _array_fields(params) -> list[str]:

@@ -15,7 +15,11 @@ For every trained low-rank network and each fit — one Gaussian, and a mixture 
   whether their stabilities agree;
 * ``resampled_accuracy``: the task accuracy of ``low_rank.draws`` networks of
   ``low_rank.size_factor × N`` units drawn from the fit (fresh random part ``g J``), on the run's
-  test trials and noise, beside ``trained_accuracy`` evaluated the same way.
+  test trials and noise, beside ``trained_accuracy`` evaluated the same way;
+* ``bootstrap_position_error``, ``bootstrap_same_stability``: the same comparison for
+  ``low_rank.bootstraps`` networks of ``N`` units drawn with replacement from the trained network's own
+  units — the finite-size floor below which no fitted distribution can be expected to place the
+  fixed points (learndyn formulation).
 """
 
 from __future__ import annotations
@@ -82,17 +86,31 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
            "mf_position_error": np.full((n_net, nf, c, k), np.nan),
            "mf_same_stability": np.zeros((n_net, nf, c, k), bool),
            "resampled_accuracy": np.full((n_net, nf, cfg.draws), np.nan), "trained_accuracy": np.full(n_net, np.nan),
-           "latent_extent": np.full(n_net, np.nan)}
+           "latent_extent": np.full(n_net, np.nan),
+           "bootstrap_position_error": np.full((n_net, cfg.bootstraps, c, k), np.nan),
+           "bootstrap_same_stability": np.zeros((n_net, cfg.bootstraps, c, k), bool)}
     d_load = lr.LoadingLayout(rank, int(np.asarray(params.w_in).shape[-1]), int(np.asarray(params.w_out).shape[-2])).size
     out.update(fit_weights=np.full((n_net, nf, cfg.populations), np.nan),
                fit_means=np.full((n_net, nf, cfg.populations, d_load), np.nan),
                fit_covariances=np.full((n_net, nf, cfg.populations, d_load, d_load), np.nan))
+    if not cfg.bootstraps:
+        del out["bootstrap_position_error"], out["bootstrap_same_stability"]
     noise_key = jr.fold_in(jr.key(spec.seed), 11)
     dtype = test.inputs.dtype  # trained and resampled networks are scored in the training precision
     acc = jax.jit(jax.vmap(lambda net, d: accuracy_fn(trial_outputs(jax.tree.map(lambda a: a.astype(dtype), net),
                                                                     test.inputs, d, noise_key)[1], test),
                            in_axes=(0, None)))
     size = max(2, int(round(cfg.size_factor * spec.model.n)))
+    g = float(spec.model.g)
+    velocity = lr.latent_velocity(g, spec.model.activation)
+    # the units themselves have no spread: without a random field one quadrature node is exact
+    unit_velocity = lr.latent_velocity(g, spec.model.activation, 1 if g == 0 else 80)
+
+    def search(dist, u, kn, velocity=velocity):
+        span = 1.5 * max(float(np.max(np.abs(kn))) if len(kn) else 1.0, 1.0)
+        return lr.latent_fixed_points(velocity, rank, args=(dist, jnp.asarray(u, jnp.float64)), span=span,
+                                      grid=cfg.starts_per_axis)
+
     for i in range(n_net):
         if diverged[i]:
             continue
@@ -105,25 +123,32 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
         latent = latent @ np.asarray(net.n_vec) / spec.model.n  # κ = Nᵀφ(x)/N along the test trials
         extent = float(np.sqrt(np.mean(np.sum(latent**2, -1))))
         out["latent_extent"][i] = extent
+        net_points = []
+        for j, u in enumerate(conds):
+            fixed = analysis["fp_fixed"][i, j]
+            kn = project_on_latent(net, analysis["fp_x"][i, j][fixed], u)
+            out["fp_kappa"][i, j, : len(kn)] = kn
+            net_points.append((kn, analysis["fp_stable"][i, j][fixed]))
+        for r in range(cfg.bootstraps):  # the finite-size floor: N fresh units of the same population
+            boot = lr.bootstrap_distribution(table, lay, jr.fold_in(jr.key(spec.seed + 1000 * (i + 1)), 7919 + r))
+            for j, u in enumerate(conds):
+                kn, stable_net = net_points[j]
+                err, same = match(kn, stable_net, search(boot, u, kn, unit_velocity), extent)
+                out["bootstrap_position_error"][i, r, j, : len(err)] = err
+                out["bootstrap_same_stability"][i, r, j, : len(same)] = same
         for f, fit in enumerate(FITS):
             dist = _fit(table, lay, fit, cfg.populations, spec.seed + i)
             p = dist.populations
             out["fit_weights"][i, f, :p], out["fit_means"][i, f, :p] = dist.weights, dist.means
             out["fit_covariances"][i, f, :p] = dist.covariances
             for j, u in enumerate(conds):
-                fixed = analysis["fp_fixed"][i, j]
-                x = analysis["fp_x"][i, j][fixed]
-                kn = project_on_latent(net, x, u)
-                out["fp_kappa"][i, j, : len(kn)] = kn
-                span = 1.5 * max(float(np.max(np.abs(kn))) if len(kn) else 1.0, 1.0)
-                vel = jax.jit(lambda kap, u=jnp.asarray(u, jnp.float64), dist=dist: lr.mean_field_velocity(
-                    dist, kap, u, g=spec.model.g, activation=spec.model.activation))
-                mf = lr.latent_fixed_points(vel, rank, span=span, grid=cfg.starts_per_axis)
+                kn, stable_net = net_points[j]
+                mf = search(dist, u, kn)
                 m = min(len(mf.kappa), kmf)
                 out["mf_kappa"][i, f, j, :m] = mf.kappa[:m]
                 out["mf_stable"][i, f, j, :m] = mf.stable[:m]
                 out["mf_eig"][i, f, j, :m] = mf.eigenvalues[:m]
-                err, same = match(kn, analysis["fp_stable"][i, j][fixed], mf, extent)
+                err, same = match(kn, stable_net, mf, extent)
                 out["mf_position_error"][i, f, j, : len(err)] = err
                 out["mf_same_stability"][i, f, j, : len(same)] = same
             draws = []
@@ -143,7 +168,9 @@ DIMS = {"mf_kappa": ("fit", "condition", "mf_fp", "latent"), "mf_stable": ("fit"
         "mf_position_error": ("fit", "condition", "fp"), "mf_same_stability": ("fit", "condition", "fp"),
         "resampled_accuracy": ("fit", "draw"), "trained_accuracy": (), "latent_extent": (),
         "fit_weights": ("fit", "population"), "fit_means": ("fit", "population", "loading"),
-        "fit_covariances": ("fit", "population", "loading", "loading_2")}
+        "fit_covariances": ("fit", "population", "loading", "loading_2"),
+        "bootstrap_position_error": ("bootstrap", "condition", "fp"),
+        "bootstrap_same_stability": ("bootstrap", "condition", "fp")}
 
 ATTRS = {
     "mf_kappa": ("theory", "fixed points of the mean-field latent dynamics of the fitted loadings"),
@@ -158,6 +185,10 @@ ATTRS = {
     "fit_weights": ("theory", "population weights of the fitted loading distribution (NaN: unused)"),
     "fit_means": ("theory", "population means of the loadings (m, n, I, b, N·w_out)"),
     "fit_covariances": ("theory", "population covariances of the loadings"),
+    "bootstrap_position_error": ("theory", "finite-size floor: as mf_position_error, for the latent dynamics of N "
+                                           "units drawn with replacement from the trained network's own"),
+    "bootstrap_same_stability": ("theory", "finite-size floor: as mf_same_stability, for N units drawn with "
+                                           "replacement from the trained network's own"),
 }
 
 
@@ -170,13 +201,3 @@ def distribution(ds, network: dict, fit: str) -> lr.LoadingDistribution:
     n_out = sub["param_w_out"].shape[-2]
     return lr.LoadingDistribution(sub["fit_weights"].values[ok], sub["fit_means"].values[ok],
                                   sub["fit_covariances"].values[ok], lr.LoadingLayout(rank, n_in, n_out))
-
-
-def mean_field_summary(ds) -> dict[str, Any]:
-    """Per network and fit: the worst position error and the share of the network's fixed points
-    whose nearest mean-field point has the same stability; mean resampled accuracy."""
-    fixed = np.isfinite(ds["mf_position_error"])
-    worst = ds["mf_position_error"].where(fixed).max(("condition", "fp"))
-    same = (ds["mf_same_stability"] & fixed).sum(("condition", "fp")) / fixed.sum(("condition", "fp"))
-    return {"worst_position_error": worst, "same_stability_share": same,
-            "resampled_accuracy": ds["resampled_accuracy"].mean("draw")}
