@@ -164,3 +164,36 @@ def test_analyze_low_rank_on_a_full_rank_run_is_one_clear_error(tmp_path):
     result = CliRunner().invoke(app, ["analyze", str(out), "--what", "low-rank"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "not low-rank" in result.output.replace("\n", " ")
+
+
+def test_rank_one_portrait_shades_the_bootstrap_floor(tmp_path):
+    """Rank 1 (the accumulate task, g = 0): the portrait's bootstrap curves are the analysis's own draws —
+    the zeros of each curve sit where its recorded ``bootstrap_position_error`` says (to the grid
+    resolution) — and the figure is written."""
+    from learndyn.families.task_rnn.experiment import mean_field_systems
+
+    spec = learndyn.resolve_spec("accumulate-low-rank", ["model.n=24", "model.g=0.0", "train.steps=40",
+                                                         "task.batch=16", "train.test_batch=32",
+                                                         "fixed_points.inits=24", "fixed_points.steps=100",
+                                                         "low_rank.draws=2", "low_rank.bootstraps=3",
+                                                         "record.points=3"], seeds=1)
+    ds = learndyn.run(spec, out=tmp_path / "run")
+    assert (tmp_path / "run" / "figures" / "mean_field_portrait.png").exists()
+    systems, span, rank, band = mean_field_systems(ds)
+    assert rank == 1 and len(band) == 3
+    sub = ds.isel(seed=0, condition=0)
+    points = np.isfinite(sub["fp_kappa"].values).all(-1)
+    kn = sub["fp_kappa"].values[points][:, 0]
+    assert len(kn) >= 1
+    scale = max(np.abs(kn).max(), float(sub["latent_extent"]))
+    grid = np.linspace(-4 * span, 4 * span, 40001)
+    step = grid[1] - grid[0]
+    for r, velocity in enumerate(band):
+        v = np.asarray(velocity(grid[:, None]))[:, 0]
+        zeros = grid[:-1][np.sign(v[:-1]) != np.sign(v[1:])]
+        recorded = sub["bootstrap_position_error"].isel(bootstrap=r).values[points]
+        if not len(zeros):
+            assert np.isinf(recorded).all()
+            continue
+        nearest = np.abs(kn[:, None] - zeros[None]).min(1) / scale
+        np.testing.assert_allclose(nearest, recorded, atol=2 * step / scale)

@@ -460,21 +460,22 @@ def figures(ds: xr.Dataset, outdir) -> list:
                                  outdir / "phase_portrait.png"))
     systems = mean_field_systems(ds)
     if systems is not None:
-        sysd, span, rank = systems
-        paths.append(save_figure(plots.mean_field_portrait(sysd, span=span, rank=rank, title=(
+        sysd, span, rank, band = systems
+        paths.append(save_figure(plots.mean_field_portrait(sysd, span=span, rank=rank, band=band, title=(
             f"{title}\ntrained network vs mean field of its fitted loadings (first network, first condition)")),
             outdir / "mean_field_portrait.png"))
     return paths
 
 
 def mean_field_systems(ds: xr.Dataset, network: dict | None = None, condition: int = 0):
-    """``({name: (velocity, κ fixed points, stable)}, span, rank)`` of one stored low-rank network: its
-    latent velocity on the plane ``x = Mκ + v₀`` (``g J`` ignored: exact for ``g = 0``) with the
-    finder's fixed points projected on the latent space, then the mean field of each fit; ``None``
-    if the run has no mean-field analysis."""
+    """``({name: (velocity, κ fixed points, stable)}, span, rank, bootstraps)`` of one stored low-rank
+    network: its latent velocity on the plane ``x = Mκ + v₀`` (``g J`` ignored: exact for ``g = 0``)
+    with the finder's fixed points projected on the latent space, then the mean field of each fit, and
+    the latent velocities of the analysis's bootstrap networks (the finite-size floor); ``None`` if the
+    run has no mean-field analysis."""
     from learndyn.theory import low_rank as lr
 
-    from .low_rank import FITS, distribution
+    from .low_rank import FITS, bootstrap_velocities, distribution
 
     if "mf_kappa" not in ds or "param_m" not in ds:
         return None
@@ -497,7 +498,9 @@ def mean_field_systems(ds: xr.Dataset, network: dict | None = None, condition: i
         systems[name] = (vel, mk[okm], sub["mf_stable"].sel(fit=fit).isel(condition=condition).values[okm])
     pts = np.concatenate([fk.reshape(-1, rank)] + [v[1].reshape(-1, rank) for v in systems.values()])
     span = 1.4 * max(float(np.max(np.abs(pts))) if len(pts) else 1.0, 0.5)
-    return systems, span, rank
+    flat = int(np.ravel_multi_index(tuple(network.get(d, 0) for d in ds["param_m"].dims[:-2]),
+                                    ds["param_m"].shape[:-2])) if ds["param_m"].ndim > 2 else 0
+    return systems, span, rank, bootstrap_velocities(net, spec, u, flat)
 
 
 def _stored_low_rank(ds: xr.Dataset, sub: xr.Dataset, condition: int, dtype=None):
@@ -594,8 +597,8 @@ def low_rank_analysis(ds: xr.Dataset):
         systems = mean_field_systems(xr.merge([out, params], combine_attrs="override").assign_attrs(ds.attrs))
         if systems is None:
             return []
-        sysd, span, rank = systems
-        return [save_figure(plots.mean_field_portrait(sysd, span=span, rank=rank, title=(
+        sysd, span, rank, band = systems
+        return [save_figure(plots.mean_field_portrait(sysd, span=span, rank=rank, band=band, title=(
             f"{ds.attrs.get('experiment', '')}: trained network vs mean field (first network, first condition)")),
             Path(folder) / "mean_field_portrait.png")]
 

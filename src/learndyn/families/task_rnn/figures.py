@@ -121,18 +121,24 @@ def phase_portrait(velocity, *, xlim, ylim, points=None, stable=None, trajectori
     return fig
 
 
-def mean_field_portrait(systems: dict, *, span: float, rank: int, title: str = ""):
+def mean_field_portrait(systems: dict, *, span: float, rank: int, title: str = "", band: list | None = None):
     """The trained network's latent dynamics beside the mean-field ones of its fitted loadings.
 
     ``systems``: ``{name: (velocity, κ of its fixed points (k, R), stable (k,))}`` — the network first
     (its velocity on the plane ``x = Mκ + v₀``; its points found by the fixed-point finder), then each
     mean-field fit. Rank 1: ``κ̇(κ)`` curves on one axis; rank 2: one stream plot per system, with the
-    network's fixed points (black) drawn on every panel for comparison."""
+    network's fixed points (black) drawn on every panel for comparison. ``band``: latent velocities of
+    networks of the trained units resampled with replacement (rank 1: their 10–90 % range is shaded,
+    the finite-size floor of any description of the units by a distribution)."""
     names = list(systems)
     net_k, net_s = systems[names[0]][1], np.asarray(systems[names[0]][2], bool)
     if rank == 1:
         fig, ax = figure(figsize=(7, 4.4))
         grid = np.linspace(-span, span, 401)[:, None]
+        if band:
+            curves = np.stack([np.asarray(v(grid))[:, 0] for v in band])
+            ax.fill_between(grid[:, 0], *np.quantile(curves, [0.1, 0.9], axis=0), color="0.85", lw=0,
+                            label=f"network's units resampled ({len(band)} draws, 10–90 %)")
         for (name, (vel, k, st)), c in zip(systems.items(), ["k", "tab:red", "tab:blue", "tab:green"], strict=False):
             ax.plot(grid[:, 0], np.asarray(vel(grid))[:, 0], color=c, lw=1.6 if c == "k" else 1.2,
                     ls="-" if c == "k" else "--", label=name)

@@ -48,6 +48,25 @@ def _network_of(net: LowRankRNN, table: np.ndarray, lay: lr.LoadingLayout, j) ->
                                    f(table[:, lay.bias]), f(table[:, lay.w].T / n), f(net.b_out), net.activation)
 
 
+def bootstrap_key(seed: int, network: int, draw: int):
+    """PRNG key of bootstrap ``draw`` of network ``network`` (flat index over grid and seeds)."""
+    return jr.fold_in(jr.key(seed + 1000 * (network + 1)), 7919 + draw)
+
+
+def bootstrap_velocities(net: LowRankRNN, spec, u, network: int = 0) -> list:
+    """The latent velocities ``κ ↦ τκ̇`` (vectorised over rows of ``κ``) of the analysis's bootstrap
+    networks of ``net`` (same draws as :func:`analyse`), under the constant input ``u``."""
+    table, lay = lr.loadings(net.m, net.n_vec, net.w_in, net.b, net.w_out)
+    g = float(spec.model.g)
+    velocity = jax.jit(jax.vmap(lr.latent_velocity(g, spec.model.activation, 1 if g == 0 else 80),
+                                in_axes=(0, None, None)))
+    out = []
+    for r in range(spec.low_rank.bootstraps):
+        boot = lr.bootstrap_distribution(table, lay, bootstrap_key(spec.seed, network, r))
+        out.append(lambda k, boot=boot: velocity(jnp.asarray(k, jnp.float64), boot, jnp.asarray(u, jnp.float64)))
+    return out
+
+
 def project_on_latent(net: LowRankRNN, x: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``κ`` minimising ``‖M κ − (x − W_in u − b)‖`` for each row of ``x``."""
     v0 = np.asarray(net.latent_offset(jnp.asarray(u, jnp.float64)))
@@ -130,7 +149,7 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
             out["fp_kappa"][i, j, : len(kn)] = kn
             net_points.append((kn, analysis["fp_stable"][i, j][fixed]))
         for r in range(cfg.bootstraps):  # the finite-size floor: N fresh units of the same population
-            boot = lr.bootstrap_distribution(table, lay, jr.fold_in(jr.key(spec.seed + 1000 * (i + 1)), 7919 + r))
+            boot = lr.bootstrap_distribution(table, lay, bootstrap_key(spec.seed, i, r))
             for j, u in enumerate(conds):
                 kn, stable_net = net_points[j]
                 err, same = match(kn, stable_net, search(boot, u, kn, unit_velocity), extent)
