@@ -74,6 +74,16 @@ EXPERIMENTS: tuple[Experiment, ...] = (
                            "train": {"steps": 2000}, "low_rank": {"populations": 8}, "seeds": 5}),
     ),
     Experiment(
+        "accumulate-low-rank-mean-field", "task-rnn",
+        "the mean-field reduction of trained rank-1 decision networks (accumulate task, no random part, "
+        "N = 512): one Gaussian and an 8-population mixture against the network's bistable fixed points, "
+        "networks resampled at 2 × N, and the finite-size floor of 20 bootstrap networks",
+        deep_merge(_TASK, {"task": {"kind": "accumulate", "fixation": 100, "stimulus": 800, "decision": 200,
+                                    "coherences": [0.1, 0.2, 0.4, 0.8], "noise": 1.0},
+                           "model": {"kind": "low_rank", "n": 512, "rank": 1, "g": 0.0},
+                           "low_rank": {"populations": 8, "bootstraps": 20}, "seeds": 5}),
+    ),
+    Experiment(
         "multisensory-decision", "task-rnn",
         "multisensory integration (neurogym statistics, Proca et al. 2025; docs/lrnn.md) as a decision task for a tanh RNN",
         deep_merge(_TASK, {"task": {"kind": "multisensory", "fixation": 100, "stimulus": 500, "decision": 200,
