@@ -3,7 +3,8 @@
 ``make test-slow`` passes it, so each run of a slow reproduction leaves a JSON record under
 ``docs/reproductions/`` — test id, outcome, duration (setup, call and teardown: a module fixture
 that runs the experiment is timed with the first test that uses it), git commit and whether the
-working tree had uncommitted changes, date, machine and versions, and the XLA flags it ran with —
+working tree had uncommitted changes, date, machine and versions, the XLA flags it ran with, and
+what the test printed (its numbers; the last 4000 characters) —
 and ``docs/reproductions/index.md`` lists the latest record of every test. A record is replaced only
 by a newer run of the same test id; records of tests not run this time are kept.
 """
@@ -100,6 +101,8 @@ class Recorder:
             entry["outcome"] = "failed" if report.when == "call" else f"error in {report.when}"
         elif report.skipped and entry["outcome"] == "passed":
             entry["outcome"] = "xfailed" if hasattr(report, "wasxfail") else "skipped"
+        if report.when == "call" and report.capstdout:  # what the test printed: its numbers
+            entry["stdout"] = report.capstdout[-4000:]
         if report.failed and report.longrepr is not None:
             entry["message"] = str(report.longrepr).strip().splitlines()[-1][:500]
         if report.when == "teardown":
@@ -111,6 +114,7 @@ class Recorder:
                   "durations_s": entry["durations_s"],
                   "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                   **({"message": entry["message"]} if "message" in entry else {}),
+                  **({"stdout": entry["stdout"]} if "stdout" in entry else {}),
                   **self.provenance}
         path = record_path(self.directory, nodeid)
         path.parent.mkdir(parents=True, exist_ok=True)
