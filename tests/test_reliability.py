@@ -356,3 +356,28 @@ def test_a_huge_seed_count_is_refused_before_its_networks_are_built(tmp_path, mo
     code, _, err = _invoke("run", "integrate-leaky", "--seeds", "100000", "--out", tmp_path / "many")
     assert "integrate-leaky (100000 networks) needs ≈" in _one_line_error(code, err)
     assert built == [1] and not (tmp_path / "many").exists()
+
+
+def test_closed_event_loop_noise_is_dropped_and_other_unraisables_are_not():
+    """The command line's ``sys.unraisablehook`` drops the "Event loop is closed" tracebacks that
+    zarr's leftover coroutines raise at exit after a damaged store was reported (one line to the
+    user), and passes any other unraisable exception on."""
+    import types
+
+    from learndyn.cli import _drop_closed_loop_noise
+
+    seen = []
+    hook = _drop_closed_loop_noise(seen.append)
+
+    async def pending():
+        return None
+
+    coro = pending()
+    try:
+        hook(types.SimpleNamespace(exc_value=RuntimeError("Event loop is closed"), object=None))
+        hook(types.SimpleNamespace(exc_value=RuntimeError("other"), object=coro))
+        other = types.SimpleNamespace(exc_value=ValueError("a real problem"), object=None)
+        hook(other)
+    finally:
+        coro.close()
+    assert seen == [other]

@@ -105,6 +105,27 @@ def _quiet_background_loggers() -> None:
 
     for name in ("asyncio", "distributed", "tornado"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    if getattr(sys.unraisablehook, "_learndyn", False) is False:
+        sys.unraisablehook = _drop_closed_loop_noise(sys.unraisablehook)
+
+
+def _drop_closed_loop_noise(previous):
+    """An ``sys.unraisablehook`` for the command-line process: after a command has reported a damaged
+    store and exits, zarr's pending coroutines are collected with their event loop already closed
+    and Python prints an "Exception ignored … Event loop is closed" traceback for each. Drop exactly
+    those (a ``RuntimeError`` from a closed loop, or raised while finalising a coroutine); hand
+    everything else to ``previous``."""
+    import inspect
+
+    def hook(unraisable):
+        closed_loop = isinstance(unraisable.exc_value, RuntimeError) and "Event loop is closed" in str(
+            unraisable.exc_value)
+        if closed_loop or inspect.iscoroutine(unraisable.object):
+            return
+        previous(unraisable)
+
+    hook._learndyn = True
+    return hook
 
 
 @app.command("list")
