@@ -99,7 +99,7 @@ def test_mean_field_of_the_units_themselves_finds_every_fixed_point(rank2):
 
 
 def test_bootstrap_floor_is_recorded_and_a_full_bootstrap_is_the_network(rank2):
-    """The finite-size floor: ``low_rank.bootstraps`` networks of the N trained units drawn with
+    """The resampling spread: ``low_rank.bootstraps`` networks of the N trained units drawn with
     replacement, compared with the network as the fits are. Draws are multiples of 1/N summing to 1;
     counts all one (every unit once) is the network itself, whose comparison error is 0 (1e-6)."""
     from learndyn.families.task_rnn.low_rank import match

@@ -34,6 +34,6 @@ def test_flip_flop_rank2_mean_field_matches_the_trained_networks(tmp_path):
         gauss_stable = ds["mf_stable"].sel(fit="gaussian").isel(seed=s).sum().item()
         net_stable = (ds["fp_fixed"] & ds["fp_stable"]).isel(seed=s).sum().item()
         assert gauss_stable <= 2 < net_stable, (s, gauss_stable, net_stable)
-    # the finite-size floor, reported beside it: N units drawn with replacement from the network's own
+    # the resampling spread, reported beside it: N units drawn with replacement from the network's own
     floor = ds["bootstrap_position_error"].where(points).max(("condition", "fp")).median("bootstrap")
     print("bootstrap floor (median worst position error per seed):", np.round(floor.values, 3).tolist())

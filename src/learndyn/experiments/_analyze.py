@@ -227,7 +227,7 @@ def analysis_summary(out: xr.Dataset) -> dict[str, Any]:
             s[f"mean_field_{fit}_same_stability"] = (sub["mf_same_stability"] | ~points).all(
                 ("condition", "fp")).values.tolist()
             s[f"resampled_{fit}_accuracy"] = sub["resampled_accuracy"].mean("draw").values.tolist()
-        if out.sizes.get("bootstrap", 0):  # the finite-size floor: the network's own units resampled
+        if out.sizes.get("bootstrap", 0):  # the resampling spread: the network's own units resampled
             worst = out["bootstrap_position_error"].where(points).max(("condition", "fp"))
             same = (out["bootstrap_same_stability"] | ~points).all(("condition", "fp"))
             s["bootstrap_median_worst_position_error"] = worst.median("bootstrap").values.tolist()

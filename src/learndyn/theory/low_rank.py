@@ -136,9 +136,10 @@ def bootstrap_distribution(table: np.ndarray, layout: LoadingLayout, key) -> Loa
 
     Its mean field is the latent dynamics of another network of the same size whose units come
     from the same population as the trained ones. How far its fixed points fall from the trained
-    network's is the **finite-size floor** of any description of the loadings by a distribution
-    (learndyn formulation): a fit estimated from ``N`` units cannot be expected to locate the
-    fixed points more precisely than ``N`` fresh units do.
+    network's is the **resampling spread** (learndyn formulation): whether the network's fixed points
+    are a property of its unit population at this size, which fresh networks share, or of its
+    particular units. It is not a bound on a fit: a fitted distribution smooths the sample rather than
+    adding fresh sampling noise, and can be much closer.
     """
     n = len(table)
     counts = np.bincount(np.asarray(jr.randint(key, (n,), 0, n)), minlength=n)

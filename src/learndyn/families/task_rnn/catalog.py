@@ -77,7 +77,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         "accumulate-low-rank-mean-field", "task-rnn",
         "the mean-field reduction of trained rank-1 decision networks (accumulate task, no random part, "
         "N = 512): one Gaussian and an 8-population mixture against the network's bistable fixed points, "
-        "networks resampled at 2 × N, and the finite-size floor of 20 bootstrap networks",
+        "networks resampled at 2 × N, and the spread of 20 bootstrap networks of its own units",
         deep_merge(_TASK, {"task": {"kind": "accumulate", "fixation": 100, "stimulus": 800, "decision": 200,
                                     "coherences": [0.1, 0.2, 0.4, 0.8], "noise": 1.0},
                            "model": {"kind": "low_rank", "n": 512, "rank": 1, "g": 0.0},

@@ -471,7 +471,7 @@ def mean_field_systems(ds: xr.Dataset, network: dict | None = None, condition: i
     """``({name: (velocity, κ fixed points, stable)}, span, rank, bootstraps)`` of one stored low-rank
     network: its latent velocity on the plane ``x = Mκ + v₀`` (``g J`` ignored: exact for ``g = 0``)
     with the finder's fixed points projected on the latent space, then the mean field of each fit, and
-    the latent velocities of the analysis's bootstrap networks (the finite-size floor); ``None`` if the
+    the latent velocities of the analysis's bootstrap networks (the resampling spread); ``None`` if the
     run has no mean-field analysis."""
     from learndyn.theory import low_rank as lr
 

@@ -129,7 +129,7 @@ def mean_field_portrait(systems: dict, *, span: float, rank: int, title: str = "
     mean-field fit. Rank 1: ``κ̇(κ)`` curves on one axis; rank 2: one stream plot per system, with the
     network's fixed points (black) drawn on every panel for comparison. ``band``: latent velocities of
     networks of the trained units resampled with replacement (rank 1: their 10–90 % range is shaded,
-    the finite-size floor of any description of the units by a distribution)."""
+    how much N fresh units of the same population move the dynamics)."""
     names = list(systems)
     net_k, net_s = systems[names[0]][1], np.asarray(systems[names[0]][2], bool)
     if rank == 1:

@@ -18,8 +18,8 @@ For every trained low-rank network and each fit — one Gaussian, and a mixture 
   test trials and noise, beside ``trained_accuracy`` evaluated the same way;
 * ``bootstrap_position_error``, ``bootstrap_same_stability``: the same comparison for
   ``low_rank.bootstraps`` networks of ``N`` units drawn with replacement from the trained network's own
-  units — the finite-size floor below which no fitted distribution can be expected to place the
-  fixed points (learndyn formulation).
+  units — the resampling spread: whether the network's fixed points are a property of its unit
+  population at this N, or of its particular units (learndyn formulation).
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
             kn = project_on_latent(net, analysis["fp_x"][i, j][fixed], u)
             out["fp_kappa"][i, j, : len(kn)] = kn
             net_points.append((kn, analysis["fp_stable"][i, j][fixed]))
-        for r in range(cfg.bootstraps):  # the finite-size floor: N fresh units of the same population
+        for r in range(cfg.bootstraps):  # the resampling spread: N fresh units of the same population
             boot = lr.bootstrap_distribution(table, lay, bootstrap_key(spec.seed, i, r))
             for j, u in enumerate(conds):
                 kn, stable_net = net_points[j]
@@ -204,9 +204,9 @@ ATTRS = {
     "fit_weights": ("theory", "population weights of the fitted loading distribution (NaN: unused)"),
     "fit_means": ("theory", "population means of the loadings (m, n, I, b, N·w_out)"),
     "fit_covariances": ("theory", "population covariances of the loadings"),
-    "bootstrap_position_error": ("theory", "finite-size floor: as mf_position_error, for the latent dynamics of N "
+    "bootstrap_position_error": ("theory", "resampling spread: as mf_position_error, for the latent dynamics of N "
                                            "units drawn with replacement from the trained network's own"),
-    "bootstrap_same_stability": ("theory", "finite-size floor: as mf_same_stability, for N units drawn with "
+    "bootstrap_same_stability": ("theory", "resampling spread: as mf_same_stability, for N units drawn with "
                                            "replacement from the trained network's own"),
 }
 

@@ -137,7 +137,7 @@ class LowRankMeanField(Strict):
     size_factor: float = Field(2.0, gt=0, le=64, description="units of a resampled network / units trained",
                                json_schema_extra=_LOW_RANK)
     bootstraps: int = Field(10, ge=0, le=1000, description="networks of the trained N units drawn with replacement: "
-                            "the finite-size floor of the fixed-point comparison (0: off)", json_schema_extra=_LOW_RANK)
+                            "the resampling spread of the fixed-point comparison (0: off)", json_schema_extra=_LOW_RANK)
     starts_per_axis: int = Field(9, ge=2, le=40, description="Newton starts per latent axis for the mean-field fixed "
                                  "points", json_schema_extra=_LOW_RANK)
     max_points: int = Field(16, ge=1, description="mean-field fixed points kept per condition",
