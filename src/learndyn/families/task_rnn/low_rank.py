@@ -53,13 +53,18 @@ def bootstrap_key(seed: int, network: int, draw: int):
     return jr.fold_in(jr.key(seed + 1000 * (network + 1)), 7919 + draw)
 
 
+def unit_velocity(spec):
+    """The latent velocity of a distribution of units without spread (the units themselves, a
+    bootstrap of them): without a random field (``g = 0``) one quadrature node is exact."""
+    g = float(spec.model.g)
+    return lr.latent_velocity(g, spec.model.activation, 1 if g == 0 else 80)
+
+
 def bootstrap_velocities(net: LowRankRNN, spec, u, network: int = 0) -> list:
     """The latent velocities ``κ ↦ τκ̇`` (vectorised over rows of ``κ``) of the analysis's bootstrap
     networks of ``net`` (same draws as :func:`analyse`), under the constant input ``u``."""
     table, lay = lr.loadings(net.m, net.n_vec, net.w_in, net.b, net.w_out)
-    g = float(spec.model.g)
-    velocity = jax.jit(jax.vmap(lr.latent_velocity(g, spec.model.activation, 1 if g == 0 else 80),
-                                in_axes=(0, None, None)))
+    velocity = jax.jit(jax.vmap(unit_velocity(spec), in_axes=(0, None, None)))
     out = []
     for r in range(spec.low_rank.bootstraps):
         boot = lr.bootstrap_distribution(table, lay, bootstrap_key(spec.seed, network, r))
@@ -120,10 +125,7 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
                                                                     test.inputs, d, noise_key)[1], test),
                            in_axes=(0, None)))
     size = max(2, int(round(cfg.size_factor * spec.model.n)))
-    g = float(spec.model.g)
-    velocity = lr.latent_velocity(g, spec.model.activation)
-    # the units themselves have no spread: without a random field one quadrature node is exact
-    unit_velocity = lr.latent_velocity(g, spec.model.activation, 1 if g == 0 else 80)
+    velocity = lr.latent_velocity(float(spec.model.g), spec.model.activation)
 
     def search(dist, u, kn, velocity=velocity):
         span = 1.5 * max(float(np.max(np.abs(kn))) if len(kn) else 1.0, 1.0)
@@ -152,7 +154,7 @@ def analyse(spec, params, data, test, accuracy_fn, analysis: dict[str, Any], div
             boot = lr.bootstrap_distribution(table, lay, bootstrap_key(spec.seed, i, r))
             for j, u in enumerate(conds):
                 kn, stable_net = net_points[j]
-                err, same = match(kn, stable_net, search(boot, u, kn, unit_velocity), extent)
+                err, same = match(kn, stable_net, search(boot, u, kn, unit_velocity(spec)), extent)
                 out["bootstrap_position_error"][i, r, j, : len(err)] = err
                 out["bootstrap_same_stability"][i, r, j, : len(same)] = same
         for f, fit in enumerate(FITS):
