@@ -488,12 +488,14 @@ def mean_field_systems(ds: xr.Dataset, network: dict | None = None, condition: i
     ok = np.isfinite(fk).all(-1)
     fk, fs = fk[ok], sub["fp_stable"].isel(condition=condition).values[sub["fp_fixed"].isel(condition=condition).values][: ok.sum()]
     systems = {"trained network": (jax.jit(jax.vmap(lambda k: net.latent_velocity(k, u))), fk, fs)}
+    # one compiled mean field for every fit (the distribution is an argument, not a constant)
+    mean_field = jax.jit(jax.vmap(lr.latent_velocity(float(spec.model.g), spec.model.activation),
+                                  in_axes=(0, None, None)))
     for fit in FITS:
         dist = distribution(ds, network, fit)
         mk = sub["mf_kappa"].sel(fit=fit).isel(condition=condition).values
         okm = np.isfinite(mk).all(-1)
-        vel = jax.jit(jax.vmap(lambda k, dist=dist: lr.mean_field_velocity(dist, k, u, g=spec.model.g,
-                                                                             activation=spec.model.activation)))
+        vel = lambda k, dist=dist: mean_field(k, dist, u)  # noqa: E731
         name = "mean field: one Gaussian" if fit == "gaussian" else f"mean field: {dist.populations}-population mixture"
         systems[name] = (vel, mk[okm], sub["mf_stable"].sel(fit=fit).isel(condition=condition).values[okm])
     pts = np.concatenate([fk.reshape(-1, rank)] + [v[1].reshape(-1, rank) for v in systems.values()])
